@@ -1,0 +1,66 @@
+"""Gunicorn's loggers as JSON lines: the access log with chosen fields only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+
+def response_request_id(headers: list[tuple[str, str]]) -> str | None:
+    """The X-Request-ID the application set on its response (apps.core.middleware)."""
+    for name, value in headers:
+        if name.lower() == "x-request-id":
+            return value
+    return None
+
+
+class JsonAccessLogger(Logger):
+    """One JSON line per request; never cookies, authorization or other headers."""
+
+    def access(self, resp: Any, req: Any, environ: dict, request_time: Any) -> None:
+        status = resp.status
+        if isinstance(status, str):
+            status = status.split(None, 1)[0]
+        duration_ms = round(request_time.total_seconds() * 1000, 3)
+        method = environ.get("REQUEST_METHOD")
+        path = environ.get("PATH_INFO")
+        fields = {
+            "remote_addr": environ.get("REMOTE_ADDR"),
+            "method": method,
+            "path": path,
+            "query": environ.get("QUERY_STRING") or None,
+            "status": int(status),
+            "bytes": getattr(resp, "sent", None),
+            "duration_ms": duration_ms,
+            "request_id": response_request_id(resp.headers),
+            "user_agent": environ.get("HTTP_USER_AGENT"),
+        }
+        try:
+            self.access_log.info("%s %s %s", method, path, status, extra=fields)
+        except Exception:
+            self.error_log.exception("could not write the access log line")
+
+
+def logconfig_dict(*, level: str, access_file: str | None, error_file: str | None) -> dict:
+    """Gunicorn's logging: access lines on stdout, its own messages on stderr (or files)."""
+
+    def handler(stream: str, path: str | None) -> dict:
+        if path:
+            return {"class": "logging.FileHandler", "filename": path, "formatter": "json"}
+        return {"class": "logging.StreamHandler", "stream": stream, "formatter": "json"}
+
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "config.logging.KeelsonJsonFormatter"}},
+        "handlers": {
+            "access": handler("ext://sys.stdout", access_file),
+            "error": handler("ext://sys.stderr", error_file),
+        },
+        "root": {"level": level, "handlers": ["error"]},
+        "loggers": {
+            "gunicorn.error": {"level": level, "handlers": ["error"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+        },
+    }

@@ -1,0 +1,118 @@
+"""Logging: one JSON object per line in production, readable text locally.
+
+The request id of the request being served travels in a context variable, so every
+line logged while serving it carries it, whichever logger wrote the line.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
+
+# Extras that are objects, not data: they would land in the log as reprs.
+DROPPED_EXTRAS = frozenset({"request", "server_time", "color_message"})
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request id on every record (None outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+class KeelsonJsonFormatter(JsonFormatter):
+    """timestamp, level, logger, message, request_id, then extras and the exception."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("rename_fields", {"exc_info": "exception"})
+        super().__init__(*args, **kwargs)
+
+    def add_fields(
+        self,
+        log_record: dict[str, Any],
+        record: logging.LogRecord,
+        message_dict: dict[str, Any],
+    ) -> None:
+        log_record["timestamp"] = datetime.fromtimestamp(record.created, tz=UTC).isoformat(
+            timespec="milliseconds"
+        )
+        log_record["level"] = record.levelname
+        log_record["logger"] = record.name
+        log_record["message"] = record.message
+        log_record["request_id"] = getattr(record, "request_id", None)
+        super().add_fields(log_record, record, message_dict)
+        for key in DROPPED_EXTRAS:
+            log_record.pop(key, None)
+
+
+def build_logging(*, json_lines: bool, level: str, log_file: str | None) -> dict[str, Any]:
+    """The LOGGING dict: to stdout, or to `log_file` when logs go to files."""
+    formatter = "json" if json_lines else "text"
+    if log_file:
+        handler: dict[str, Any] = {
+            "class": "logging.FileHandler",
+            "filename": log_file,
+            "formatter": formatter,
+            "filters": ["request_id"],
+        }
+    else:
+        handler = {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": formatter,
+            "filters": ["request_id"],
+        }
+    return {
+        "version": 1,
+        # gunicorn's and other libraries' loggers must keep working.
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+        "formatters": {
+            "json": {"()": "config.logging.KeelsonJsonFormatter"},
+            "text": {"format": "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": {"default": handler},
+        "root": {"handlers": ["default"], "level": level},
+        "loggers": {
+            # Django's own handlers would print a second, plain-text copy of each line.
+            "django": {"handlers": ["default"], "level": level, "propagate": False},
+            "django.server": {"handlers": ["default"], "level": level, "propagate": False},
+            "py.warnings": {"handlers": ["default"], "level": "WARNING", "propagate": False},
+        },
+    }
+
+
+def writable_log_file(directory: str, filename: str) -> tuple[str, str | None]:
+    """The log file's path and, when it cannot be appended to, why not."""
+    path = os.path.join(directory, filename)
+    if not os.path.isdir(directory):
+        return path, f"the directory {directory} does not exist"
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        return path, f"{path} cannot be written ({error.strerror})"
+    return path, None
+
+
+def configure(settings: dict[str, Any]) -> None:
+    """Django's LOGGING_CONFIG: apply LOGGING and send warnings through it as well.
+
+    Python prints warnings as bare text on stderr; routed through logging they become
+    JSON lines like everything else.
+    """
+    import logging.config
+
+    logging.config.dictConfig(settings)
+    logging.captureWarnings(True)

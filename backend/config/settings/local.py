@@ -1,0 +1,28 @@
+"""Development on SQLite: needs no environment at all. Never shipped in the image."""
+
+from config.logging import build_logging
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR
+
+STATE_DIR = BASE_DIR / ".state"
+STATE_DIR.mkdir(exist_ok=True)
+
+DEBUG = True
+SECRET_KEY = "local-development-only-not-a-secret"  # noqa: S105
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": STATE_DIR / "local.sqlite3",
+    }
+}
+
+STATIC_ROOT = STATE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+LOGGING = build_logging(json_lines=False, level="INFO", log_file=None)

@@ -1,0 +1,23 @@
+"""Views that exist only in tests: a failing one, a slow one, one that logs."""
+
+import logging
+import time
+
+from django.http import HttpRequest, JsonResponse
+
+logger = logging.getLogger("keelson_testing")
+
+
+def error(request: HttpRequest) -> JsonResponse:
+    raise RuntimeError("deliberate failure for the tests")
+
+
+def slow(request: HttpRequest) -> JsonResponse:
+    seconds = float(request.GET.get("seconds", "2"))
+    time.sleep(seconds)
+    return JsonResponse({"slept": seconds})
+
+
+def log_line(request: HttpRequest) -> JsonResponse:
+    logger.info("a line logged while serving a request")
+    return JsonResponse({"logged": True})
