@@ -8,10 +8,12 @@ lines and exit with `EXIT_CONFIG` instead of showing a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import NoReturn, TypeVar
+from datetime import UTC, datetime
+from typing import NoReturn, TextIO, TypeVar
 
 # EX_CONFIG from sysexits.h: the documented exit code for an invalid configuration.
 EXIT_CONFIG = 78
@@ -30,13 +32,33 @@ class ConfigError(Exception):
         self.lines = lines
 
 
-def exit_on_config_error(error: ConfigError, stream=None) -> NoReturn:
-    """Print the problems, one line each, and exit 78: the one way entry points fail."""
+def exit_on_config_error(error: ConfigError, stream: TextIO | None = None) -> NoReturn:
+    """Print the problems, one line each, and exit 78: the one way entry points fail.
+
+    A terminal gets plain lines; anything else (a container's log, a pipe) gets one JSON
+    object per line with the same keys as the application's logs, so that every line a
+    container prints is JSON.
+    """
     stream = stream or sys.stderr
+    as_text = stream.isatty()
     for line in error.lines:
-        print(line, file=stream)
+        print(line if as_text else config_error_json(line), file=stream)
     stream.flush()
     raise SystemExit(EXIT_CONFIG)
+
+
+def config_error_json(line: str) -> str:
+    return json.dumps(
+        {
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": "ERROR",
+            "logger": "config",
+            "message": line,
+            "request_id": None,
+            "variable": line.split(" ", 1)[0],
+            "exit_code": EXIT_CONFIG,
+        }
+    )
 
 
 def one_line(value: str) -> str:
