@@ -18,6 +18,9 @@ from typing import NoReturn, TextIO, TypeVar
 # EX_CONFIG from sysexits.h: the documented exit code for an invalid configuration.
 EXIT_CONFIG = 78
 
+# Paths are shown whole up to this length: a cut path is no help to whoever must fix it.
+PATH_LIMIT = 400
+
 TRUE_WORDS = frozenset({"1", "true"})
 FALSE_WORDS = frozenset({"0", "false"})
 
@@ -61,10 +64,10 @@ def config_error_json(line: str) -> str:
     )
 
 
-def one_line(value: str) -> str:
+def one_line(value: str, limit: int = 60) -> str:
     """A value as it may appear inside an error line: no line breaks, bounded length."""
     flat = value.encode("unicode_escape").decode("ascii")
-    return flat if len(flat) <= 60 else flat[:57] + "..."
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 class Env:
@@ -117,14 +120,14 @@ class Env:
                 reason = getattr(error, "strerror", None) or "not valid UTF-8"
                 self.problem(
                     file_name,
-                    f"names {one_line(path)}, which cannot be read ({reason})",
+                    f"names {one_line(path, PATH_LIMIT)}, which cannot be read ({reason})",
                     "mount the secret file there, readable by the service user",
                 )
                 return None
             # Secret files usually end with a newline that is not part of the secret.
             value = value.removesuffix("\n").removesuffix("\r")
             if not value:
-                self.problem(file_name, f"names an empty file {one_line(path)}", hint)
+                self.problem(file_name, f"names an empty file {one_line(path, PATH_LIMIT)}", hint)
                 return None
         if value is None and required:
             self.problem(name, f"is missing (set {name} or {file_name})", hint)

@@ -23,11 +23,17 @@ DROPPED_EXTRAS = frozenset({"request", "server_time", "color_message"})
 
 
 class RequestIdFilter(logging.Filter):
-    """Puts the current request id on every record (None outside a request)."""
+    """Puts the current request id on every record (None outside a request).
+
+    Django logs 4xx responses after the middleware chain has returned, with the request
+    attached to the record: the id is taken from there when the context has none.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
+            record.request_id = request_id_var.get() or getattr(
+                getattr(record, "request", None), "request_id", None
+            )
         return True
 
 

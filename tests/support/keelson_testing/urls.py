@@ -9,4 +9,5 @@ urlpatterns = [
     path("test/error/", views.error),
     path("test/slow/", views.slow),
     path("test/log/", views.log_line),
+    path("test/db/", views.database),
 ]

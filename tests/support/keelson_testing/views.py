@@ -1,8 +1,10 @@
 """Views that exist only in tests: a failing one, a slow one, one that logs."""
 
 import logging
+import os
 import time
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest, JsonResponse
 
 logger = logging.getLogger("keelson_testing")
@@ -21,3 +23,9 @@ def slow(request: HttpRequest) -> JsonResponse:
 def log_line(request: HttpRequest) -> JsonResponse:
     logger.info("a line logged while serving a request")
     return JsonResponse({"logged": True})
+
+
+def database(request: HttpRequest) -> JsonResponse:
+    """A query through the default alias (the requests' kept connections), and which
+    worker answered: for the stale-connection tests."""
+    return JsonResponse({"pid": os.getpid(), "users": User.objects.count()})
