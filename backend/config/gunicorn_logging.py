@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from gunicorn.glogging import Logger
@@ -24,7 +25,9 @@ class JsonAccessLogger(Logger):
             status = status.split(None, 1)[0]
         duration_ms = round(request_time.total_seconds() * 1000, 3)
         method = environ.get("REQUEST_METHOD")
-        path = environ.get("PATH_INFO")
+        # A request gunicorn answered itself (an error before or around the application)
+        # has no PATH_INFO: the parsed request still knows its path.
+        path = environ.get("PATH_INFO") or getattr(req, "path", None)
         fields = {
             "remote_addr": environ.get("REMOTE_ADDR"),
             "method": method,
@@ -40,6 +43,28 @@ class JsonAccessLogger(Logger):
             self.access_log.info("%s %s %s", method, path, status, extra=fields)
         except Exception:
             self.error_log.exception("could not write the access log line")
+
+    def exception(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        """A request cut off by its worker's exit is one error line that says so.
+
+        The master aborts a worker that outlived GUNICORN_TIMEOUT (SIGABRT: the worker
+        exits with code 1 wherever the request happened to be); gunicorn would log that
+        as a traceback through the whole middleware stack, which says nothing useful.
+        """
+        error = sys.exc_info()[1]
+        if not isinstance(error, SystemExit) or not args:
+            self.error_log.exception(msg, *args, **kwargs)
+            return
+        if error.code == 1:
+            self.error_log.error(
+                "request cut off: %s outlived GUNICORN_TIMEOUT (%s s); its worker exits and gunicorn starts a replacement",
+                args[0],
+                self.cfg.timeout,
+            )
+        else:
+            self.error_log.error(
+                "request cut off: %s was being served when its worker was told to quit", args[0]
+            )
 
 
 def logconfig_dict(*, level: str, access_file: str | None, error_file: str | None) -> dict:

@@ -16,6 +16,8 @@ def error(request: HttpRequest) -> JsonResponse:
 
 def slow(request: HttpRequest) -> JsonResponse:
     seconds = float(request.GET.get("seconds", "2"))
+    # Tests wait for this line to know the request is in a worker's hands.
+    logger.info("slow request started, sleeping %s s", seconds)
     time.sleep(seconds)
     return JsonResponse({"slept": seconds})
 
