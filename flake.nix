@@ -1,0 +1,65 @@
+{
+  description = "Keelson: a Django backend built into a reproducible, production-safe OCI image";
+
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+
+  outputs =
+    { self, nixpkgs }:
+    let
+      inherit (nixpkgs) lib;
+
+      systems = [
+        "x86_64-linux"
+        "aarch64-linux"
+      ];
+
+      # Everything is built in one scope per system: each nix/*.nix file is called with
+      # callPackage and gets nixpkgs plus the scope's own packages by name.
+      scopeFor =
+        system:
+        lib.makeScope nixpkgs.legacyPackages.${system}.newScope (scope: {
+          version = lib.fileContents ./backend/VERSION;
+          revision = self.rev or "dirty";
+          # The repository this flake is published from; forks change it.
+          sourceUrl = "https://github.com/keelson/keelson";
+
+          pythonEnv = scope.callPackage ./nix/python.nix { };
+          pythonTestEnv = scope.callPackage ./nix/python.nix {
+            extraPackages = builtins.attrValues (import ./nix/python-packages.nix).test;
+          };
+          backend = scope.callPackage ./nix/source.nix { };
+          static = scope.callPackage ./nix/static.nix { };
+          pgIsReady = scope.callPackage ./nix/pg-isready.nix { };
+          boot = scope.callPackage ./nix/boot.nix { };
+          image = scope.callPackage ./nix/image.nix { };
+          devShell = scope.callPackage ./nix/shell.nix { };
+          # callPackage adds override functions, which are not checks.
+          checks = removeAttrs (scope.callPackage ./nix/checks.nix { }) [
+            "override"
+            "overrideDerivation"
+          ];
+        });
+
+      forEachSystem = f: lib.genAttrs systems (system: f (scopeFor system));
+    in
+    {
+      packages = forEachSystem (scope: {
+        inherit (scope)
+          image
+          boot
+          backend
+          static
+          pythonEnv
+          ;
+        default = scope.image;
+      });
+
+      devShells = forEachSystem (scope: {
+        default = scope.devShell;
+      });
+
+      checks = forEachSystem (scope: scope.checks);
+
+      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt);
+    };
+}

@@ -1,0 +1,20 @@
+# The boot script (./boot.sh) as the image's entrypoint. writeShellApplication prepends
+# `set -o errexit -o nounset -o pipefail` and the PATH, and its build runs shellcheck.
+# The PATH is exactly runtimeInputs (inheritPath = false): the image sets no PATH, and the
+# script must not depend on whatever a container runtime would put there.
+{
+  writeShellApplication,
+  coreutils,
+  pythonEnv,
+  pgIsReady,
+}:
+writeShellApplication {
+  name = "boot";
+  text = builtins.readFile ./boot.sh;
+  runtimeInputs = [
+    coreutils
+    pythonEnv
+    pgIsReady
+  ];
+  inheritPath = false;
+}

@@ -1,0 +1,123 @@
+"""Opens a `docker load` tarball (docker-archive, plain or gzip) and checks what the image
+promises: it runs as uid 10001 through the boot script with production settings, /tmp and
+/app/logs are writable, and no layer carries development settings, tests, SQLite files or
+.env files. Nix runs it on the built image (checks.image-metadata); one line per problem,
+exit 1.
+
+usage: python check_image.py IMAGE_TARBALL
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+import sys
+import tarfile
+from pathlib import PurePosixPath
+
+SERVICE_USER = "10001:10001"
+REQUIRED_ENV = (
+    "DJANGO_SETTINGS_MODULE=config.settings.production",
+    "RUN_COLLECTSTATIC=0",
+    "PYTHONUNBUFFERED=1",
+    "PYTHONDONTWRITEBYTECODE=1",
+)
+REQUIRED_ENV_NAMES = ("STATIC_ROOT", "HOME")
+# Relative to the backend (the image's WorkingDir).
+FORBIDDEN_IN_BACKEND = ("config/settings/local.py", "config/settings/test.py")
+REQUIRED_IN_BACKEND = ("manage.py", "gunicorn_config.py", "config/settings/production.py")
+SQLITE = re.compile(r".*\.sqlite3(-.*)?$")
+DOTENV = re.compile(r"^\.env(\..*)?$")
+
+
+def normalized(name: str) -> str:
+    return name.removeprefix("./").strip("/")
+
+
+def config_problems(config: dict) -> list[str]:
+    problems = []
+    user = config.get("User", "")
+    if user != SERVICE_USER:
+        problems.append(f"User is {user!r}, not {SERVICE_USER!r} (the image must not run as root)")
+    entrypoint = config.get("Entrypoint") or []
+    if len(entrypoint) != 1 or not entrypoint[0].endswith("/bin/boot"):
+        problems.append(f"Entrypoint is {entrypoint!r}, not the boot script")
+    env = config.get("Env") or []
+    problems += [f"Env lacks {wanted}" for wanted in REQUIRED_ENV if wanted not in env]
+    names = {entry.partition("=")[0] for entry in env}
+    problems += [f"Env lacks {name}" for name in REQUIRED_ENV_NAMES if name not in names]
+    if "8000/tcp" not in (config.get("ExposedPorts") or {}):
+        problems.append("ExposedPorts lacks 8000/tcp")
+    test = (config.get("Healthcheck") or {}).get("Test") or []
+    if "healthcheck" not in test:
+        problems.append(f"Healthcheck runs {test!r}, not `boot healthcheck`")
+    if not config.get("WorkingDir", "").startswith("/nix/store/"):
+        problems.append(f"WorkingDir is {config.get('WorkingDir')!r}, not the backend's store path")
+    return problems
+
+
+def layer_problems(members: list[tarfile.TarInfo], backend: str) -> list[str]:
+    problems = []
+    seen_in_backend = set()
+    by_name = {}
+    for member in members:
+        name = normalized(member.name)
+        by_name[name] = member
+        path = PurePosixPath(name)
+        if SQLITE.match(path.name):
+            problems.append(f"{name}: a SQLite file in the image")
+        if DOTENV.match(path.name):
+            problems.append(f"{name}: a .env file in the image")
+        if backend and (name == backend or name.startswith(backend + "/")):
+            relative = name[len(backend) + 1 :]
+            seen_in_backend.add(relative)
+            if relative in FORBIDDEN_IN_BACKEND:
+                problems.append(f"{name}: development or test settings in the image")
+            if "tests" in PurePosixPath(relative).parts:
+                problems.append(f"{name}: tests in the image")
+    problems += [
+        f"the backend lacks {wanted}"
+        for wanted in REQUIRED_IN_BACKEND
+        if wanted not in seen_in_backend
+    ]
+    tmp = by_name.get("tmp")
+    if tmp is None or not tmp.isdir() or stat.S_IMODE(tmp.mode) != 0o1777:
+        problems.append("the tmp directory is missing or not mode 1777")
+    logs = by_name.get("app/logs")
+    if logs is None or not logs.isdir() or logs.uid != 10001:
+        problems.append("/app/logs is missing or not owned by uid 10001")
+    return problems
+
+
+def inspect(path: str) -> list[str]:
+    with tarfile.open(path, "r:*") as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))
+        if len(manifest) != 1:
+            return [f"manifest.json holds {len(manifest)} images, not 1"]
+        image = manifest[0]
+        config = json.load(archive.extractfile(image["Config"])).get("config") or {}
+        problems = config_problems(config)
+        backend = normalized(config.get("WorkingDir", ""))
+        members = []
+        for layer in image["Layers"]:
+            with tarfile.open(fileobj=archive.extractfile(layer), mode="r:") as layer_tar:
+                members += layer_tar.getmembers()
+        return problems + layer_problems(members, backend)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: check_image.py IMAGE_TARBALL", file=sys.stderr)
+        return 64
+    problems = inspect(argv[1])
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
+    print(f"{argv[1]}: user, entrypoint, env and layers as promised")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,50 @@
+# The OCI image: `nix build .#image && docker load < result`. Layered by store path
+# (shared layers between releases), `created` at its reproducible default, so two builds
+# of the same commit give the same digest.
+{
+  dockerTools,
+  boot,
+  backend,
+  static,
+  version,
+  revision,
+  sourceUrl,
+}:
+let
+  config = import ./image-config.nix {
+    inherit
+      boot
+      backend
+      static
+      version
+      revision
+      sourceUrl
+      ;
+  };
+
+  # /etc/passwd and /etc/group with the service user, so tools that look the uid up
+  # (and Python's getpass) find a name.
+  nss = dockerTools.fakeNss.override {
+    extraPasswdLines = [ "app:x:10001:10001:Keelson service user:/tmp:/bin/false" ];
+    extraGroupLines = [ "app:x:10001:" ];
+  };
+in
+dockerTools.buildLayeredImage {
+  name = "keelson";
+  tag = version;
+  contents = [
+    nss
+    dockerTools.caCertificates
+  ];
+  # Runs under fakeroot in the image root (relative paths); the ownership it records goes
+  # into the layer. Store paths cannot carry mode 1777 or another owner, so these two
+  # directories cannot come from `contents`.
+  fakeRootCommands = ''
+    mkdir -p tmp app/logs
+    chmod 1777 tmp
+    chown 10001:10001 app/logs
+    chmod 0750 app/logs
+  '';
+  inherit config;
+  passthru = { inherit config; };
+}
