@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BrokenMigrationConfig(AppConfig):
+    name = "keelson_testing.broken_migration"
+    label = "broken_migration"
