@@ -37,6 +37,18 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class RefusedRequestFilter(logging.Filter):
+    """A request Django refuses as suspicious (a Host not in ALLOWED_HOSTS, a bad
+    header) is the client's doing: one line says what was refused, without the
+    traceback of where Django noticed it, which only floods the logs of a probed site."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("django.security."):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class KeelsonJsonFormatter(JsonFormatter):
     """timestamp, level, logger, message, request_id, then extras and the exception."""
 
@@ -70,20 +82,23 @@ def build_logging(*, json_lines: bool, level: str, log_file: str | None) -> dict
             "class": "logging.FileHandler",
             "filename": log_file,
             "formatter": formatter,
-            "filters": ["request_id"],
+            "filters": ["request_id", "refused_request"],
         }
     else:
         handler = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": formatter,
-            "filters": ["request_id"],
+            "filters": ["request_id", "refused_request"],
         }
     return {
         "version": 1,
         # gunicorn's and other libraries' loggers must keep working.
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "config.logging.RequestIdFilter"},
+            "refused_request": {"()": "config.logging.RefusedRequestFilter"},
+        },
         "formatters": {
             "json": {"()": "config.logging.KeelsonJsonFormatter"},
             "text": {"format": "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"},

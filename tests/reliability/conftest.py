@@ -94,12 +94,32 @@ class Watch:
         return found
 
 
-@pytest.fixture
-def watch() -> Iterator[Watch]:
+@contextlib.contextmanager
+def watching() -> Iterator[Watch]:
+    """A Watch whose findings fail the test (or module) when it ends."""
     watched = Watch(LEDGER)
     yield watched
     found = watched.findings()
     assert not found, "\n".join(found)
+
+
+@pytest.fixture
+def watch() -> Iterator[Watch]:
+    with watching() as watched:
+        yield watched
+
+
+@pytest.fixture(scope="module")
+def shared_server(
+    postgres: PostgresServer, static_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """One backend for a module's many short requests (hostile input, error pages)."""
+    directory = tmp_path_factory.mktemp("shared")
+    with watching() as watched:
+        env = prepare_env(postgres, static_root, directory, watched)
+        served = start_gunicorn(env, directory, watched, workers=2)
+        yield served
+        served.process.stop()
 
 
 @dataclass
@@ -107,6 +127,7 @@ class Served:
     port: int
     process: Process
     env: dict[str, str]
+    watch: Watch | None = None
 
     def workers(self) -> set[int]:
         """The master's child processes: its workers."""
@@ -138,30 +159,48 @@ def secret_values(env: dict[str, str]) -> list[str]:
     return [value for value in values if value]
 
 
+def prepare_env(
+    pg: PostgresServer, static_root: Path, directory: Path, watch: Watch, **overrides: str
+) -> dict[str, str]:
+    """A production environment (plus the test-only URLs) on a fresh, migrated database."""
+    dbname = pg.create_database()
+    env = base_env(
+        {
+            "DJANGO_SETTINGS_MODULE": "keelson_testing.settings",
+            "ALLOWED_HOSTS": "app.example.com,localhost,127.0.0.1",
+            "STATIC_ROOT": str(static_root),
+            "LOG_DIR": str(directory / "logs"),
+            **secret_files_env(pg, dbname, directory / f"secrets-{dbname}"),
+        }
+    )
+    migrated = manage(["migrate", "--noinput", "-v0"], env)
+    watch.text("manage.py migrate", migrated.stdout + migrated.stderr)
+    assert migrated.returncode == 0, migrated.stderr
+    env.update(overrides)
+    watch.secrets.extend(secret_values(env))
+    return env
+
+
+def start_gunicorn(
+    env: dict[str, str], directory: Path, watch: Watch, *, workers: int = 2, **overrides: str
+) -> Served:
+    port = free_port()
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    env.update(overrides)
+    name = f"gunicorn-{len(watch.processes)}"
+    served = Served(port, watch.process(gunicorn(env, directory, name=name)), env, watch)
+    wait_for_status(port, "/health/", timeout=60)
+    return served
+
+
 @pytest.fixture
 def app_env(
     postgres: PostgresServer, static_root: Path, tmp_path: Path, watch: Watch
 ) -> Callable[..., dict[str, str]]:
-    """A production environment (plus the test-only URLs) on a migrated database of `pg`."""
+    """`prepare_env` on the session's PostgreSQL, or on `pg` when the test brings one."""
 
     def make(pg: PostgresServer | None = None, **overrides: str) -> dict[str, str]:
-        pg = pg or postgres
-        dbname = pg.create_database()
-        env = base_env(
-            {
-                "DJANGO_SETTINGS_MODULE": "keelson_testing.settings",
-                "ALLOWED_HOSTS": "app.example.com,localhost,127.0.0.1",
-                "STATIC_ROOT": str(static_root),
-                "LOG_DIR": str(tmp_path / "logs"),
-                **secret_files_env(pg, dbname, tmp_path / f"secrets-{dbname}"),
-            }
-        )
-        migrated = manage(["migrate", "--noinput", "-v0"], env)
-        watch.text("manage.py migrate", migrated.stdout + migrated.stderr)
-        assert migrated.returncode == 0, migrated.stderr
-        env.update(overrides)
-        watch.secrets.extend(secret_values(env))
-        return env
+        return prepare_env(pg or postgres, static_root, tmp_path, watch, **overrides)
 
     return make
 
@@ -172,17 +211,8 @@ def serve(tmp_path: Path, watch: Watch) -> Iterator[Callable[..., Served]]:
     started: list[Served] = []
 
     def start(env: dict[str, str], *, workers: int = 2, **overrides: str) -> Served:
-        port = free_port()
-        env = {
-            **env,
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": str(workers),
-            **overrides,
-        }
-        process = watch.process(gunicorn(env, tmp_path, name=f"gunicorn-{len(started)}"))
-        served = Served(port, process, env)
+        served = start_gunicorn(env, tmp_path, watch, workers=workers, **overrides)
         started.append(served)
-        wait_for_status(port, "/health/", timeout=60)
         return served
 
     yield start
