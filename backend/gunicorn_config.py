@@ -60,7 +60,8 @@ access_file = error_file = None
 if env.bool("GUNICORN_LOG_TO_FILES", False):
     log_dir = env.str("LOG_DIR", "/app/logs")
     access_file = log_file(env, log_dir, "gunicorn_access.log")
-    error_file = log_file(env, log_dir, "gunicorn_error.log")
+    # One bad directory is one problem line: the second file is tried once the first works.
+    error_file = access_file and log_file(env, log_dir, "gunicorn_error.log")
 
 try:
     env.done()

@@ -72,7 +72,11 @@ def logconfig_dict(*, level: str, access_file: str | None, error_file: str | Non
 
     def handler(stream: str, path: str | None) -> dict:
         if path:
-            return {"class": "logging.FileHandler", "filename": path, "formatter": "json"}
+            return {
+                "class": "config.logging.LogFileHandler",
+                "filename": path,
+                "formatter": "json",
+            }
         return {"class": "logging.StreamHandler", "stream": stream, "formatter": "json"}
 
     return {

@@ -6,9 +6,12 @@ line logged while serving it carries it, whichever logger wrote the line.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import json
 import logging
 import os
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,7 +82,7 @@ def build_logging(*, json_lines: bool, level: str, log_file: str | None) -> dict
     formatter = "json" if json_lines else "text"
     if log_file:
         handler: dict[str, Any] = {
-            "class": "logging.FileHandler",
+            "class": "config.logging.LogFileHandler",
             "filename": log_file,
             "formatter": formatter,
             "filters": ["request_id", "refused_request"],
@@ -114,6 +117,10 @@ def build_logging(*, json_lines: bool, level: str, log_file: str | None) -> dict
     }
 
 
+# Less free space than this in LOG_DIR at boot is a full disk: the first lines would fail.
+LOG_DIR_MIN_FREE_BYTES = 1024 * 1024
+
+
 def writable_log_file(directory: str, filename: str) -> tuple[str, str | None]:
     """The log file's path and, when it cannot be appended to, why not."""
     path = os.path.join(directory, filename)
@@ -122,9 +129,48 @@ def writable_log_file(directory: str, filename: str) -> tuple[str, str | None]:
     try:
         with open(path, "a", encoding="utf-8"):
             pass
+        usage = os.statvfs(directory)
     except OSError as error:
         return path, f"{path} cannot be written ({error.strerror})"
+    free = usage.f_bavail * usage.f_frsize
+    if free < LOG_DIR_MIN_FREE_BYTES:
+        return path, f"the directory {directory} is full ({free // 1024} KiB free)"
     return path, None
+
+
+class LogFileHandler(logging.FileHandler):
+    """A log file that may stop accepting lines (disk full, volume gone) mid-run.
+
+    The request being served must not notice; Python's default would print a plain-text
+    traceback for every lost line. Instead one JSON line on stderr says the file cannot
+    be written, and another says so again only after writing worked in between.
+    """
+
+    failing = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.failed_now = False
+        super().emit(record)
+        if not self.failed_now:
+            self.failing = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.failed_now = True
+        if self.failing:
+            return
+        self.failing = True
+        error = sys.exc_info()[1]
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        line = {
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": "ERROR",
+            "logger": "config.logging",
+            "message": f"{self.baseFilename} cannot be written ({reason}): log lines are lost until it can",
+            "request_id": request_id_var.get(),
+        }
+        with contextlib.suppress(Exception):
+            sys.stderr.write(json.dumps(line) + "\n")
+            sys.stderr.flush()
 
 
 def configure(settings: dict[str, Any]) -> None:
