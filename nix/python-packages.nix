@@ -17,10 +17,14 @@
   # through zoneinfo, which then reads the time zones from the tzdata package.
   runtimeNixOnly = [ "tzdata" ];
 
-  # The test tools of requirements-dev.txt (ruff comes from nixpkgs' top level).
+  # The test tools of requirements-dev.txt (ruff comes from nixpkgs' top level; nixpkgs'
+  # psycopg already has the C speedups that psycopg-binary gives off Nix).
   test = {
     pytest = "pytest";
     pytest-django = "pytest-django";
     hypothesis = "hypothesis";
+    python-dotenv = "python-dotenv";
+    kubernetes-validate = "kubernetes-validate";
+    PyYAML = "pyyaml";
   };
 }
