@@ -206,6 +206,13 @@ warn_if_emergency_mode() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
+# One attempt, silent: 0 accepting, 1 rejecting (starting up), 2 no answer, 3 bad input.
+# (Its own function: a redirection on `run_child` would swallow the signal trap's line.)
+pg_ready() {
+	pg_isready --quiet --timeout=1 --host="$pg_host" --port="$pg_port" \
+		--username="$pg_user" --dbname="$pg_db" >/dev/null 2>&1
+}
+
 # Poll pg_isready until it answers, the deadline passes (69), or the steps process
 # started alongside has already failed (its own status: 78 for bad settings).
 wait_for_postgres() {
@@ -215,8 +222,7 @@ wait_for_postgres() {
 	while true; do
 		attempts=$((attempts + 1))
 		status=0
-		run_child pg_isready --quiet --timeout=1 --host="$pg_host" --port="$pg_port" \
-			--username="$pg_user" --dbname="$pg_db" >/dev/null 2>&1 || status=$?
+		run_child pg_ready || status=$?
 		if ((status == 0)); then
 			log INFO "PostgreSQL at $where accepts connections" step=postgres "attempts:=$attempts"
 			return 0

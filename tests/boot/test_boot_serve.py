@@ -1,0 +1,149 @@
+"""boot (serve): wait for PostgreSQL, migrate under the lock, fail fast, then gunicorn."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import boot_lines, bound_port, line_time, messages, wait_for_exit, wait_for_line
+from httpclient import request, wait_for_status
+from ports import free_port, port_is_open
+from postgres import PostgresServer
+
+pytestmark = pytest.mark.slow
+
+BROKEN_MIGRATION_SETTINGS = "keelson_testing.broken_migration_settings"
+
+
+def migration_rows(env: dict[str, str]) -> list[tuple[str, str]]:
+    with psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        dbname=env["POSTGRES_DB"],
+    ) as conn:
+        return conn.execute("SELECT app, name FROM django_migrations").fetchall()
+
+
+def test_boot_migrates_an_empty_database_and_serves_ready(boot_env, started) -> None:
+    boot = started(boot_env)
+    port = bound_port(boot_env)
+    response = wait_for_status(port, "/ready/", 200, timeout=30)
+    assert response.json() == {"status": "ready", "checks": {"database": True, "migrations": True}}
+    said = messages(boot)
+    assert any(message.startswith("applying ") for message in said)
+    assert "starting gunicorn" in said
+    assert boot.stop() == 0
+
+
+def test_boot_notices_postgres_started_3_s_later_within_a_quarter_second(boot_env, started) -> None:
+    server = PostgresServer().init()
+    try:
+        # The server's own database: it exists the moment the server accepts connections.
+        env = {**boot_env, **server.env("postgres")}
+        boot = started(env)
+        wait_for_line(boot, lambda line: line["message"].startswith("waiting for PostgreSQL"))
+        # Three seconds with no PostgreSQL: the boot keeps polling, it does not give up.
+        while time.monotonic() - boot.started < 3:
+            assert boot.running(), boot.output_lines()
+            time.sleep(0.05)
+        server.start(wait=False)
+        accepted = poll_until_postgres_accepts(server)
+
+        noticed = wait_for_line(boot, lambda line: "accepts connections" in line["message"])
+        delay = line_time(noticed) - accepted
+        assert delay <= 0.25, f"readiness noticed {delay:.3f} s after PostgreSQL accepted"
+        assert noticed["attempts"] > 10
+        wait_for_status(bound_port(env), "/ready/", 200, timeout=30)
+        assert boot.stop() == 0
+    finally:
+        server.destroy()
+
+
+def poll_until_postgres_accepts(server: PostgresServer, timeout: float = 30.0) -> float:
+    """The wall-clock time at which the server first accepted a connection (10 ms polls)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with server.connect("postgres"):
+                return time.time()
+        except psycopg.OperationalError:
+            time.sleep(0.01)
+    raise TimeoutError("PostgreSQL did not start")
+
+
+def test_postgres_that_never_comes_exits_69_at_the_deadline_with_one_line(
+    boot_env, started
+) -> None:
+    port = free_port()
+    boot = started({**boot_env, "POSTGRES_PORT": str(port), "POSTGRES_WAIT_TIMEOUT": "2"})
+    code, _ = wait_for_exit(boot, timeout=10)
+    since_start = time.monotonic() - boot.started
+    assert code == 69
+    assert since_start <= 2 + 1, f"exited {since_start:.2f} s after the start"
+    errors = [line for line in boot_lines(boot) if line["level"] == "ERROR"]
+    assert len(errors) == 1
+    assert f"127.0.0.1:{port}" in errors[0]["message"]
+    assert "within 2 s" in errors[0]["message"]
+    assert errors[0]["exit_code"] == 69
+
+
+def test_broken_migration_exits_70_and_nothing_listens(boot_env, started) -> None:
+    boot = started({**boot_env, "DJANGO_SETTINGS_MODULE": BROKEN_MIGRATION_SETTINGS})
+    code, _ = wait_for_exit(boot, timeout=60)
+    assert code == 70
+    assert not port_is_open(bound_port(boot_env))
+    said = messages(boot)
+    assert any("migrate failed: RuntimeError: deliberately broken migration" in m for m in said)
+    assert "starting gunicorn" not in said
+    assert ("broken_migration", "0001_initial") not in migration_rows(boot_env)
+
+
+def test_emergency_mode_warns_in_a_box_and_serves_despite_the_broken_migration(
+    boot_env, started
+) -> None:
+    env = {
+        **boot_env,
+        "DJANGO_SETTINGS_MODULE": BROKEN_MIGRATION_SETTINGS,
+        "MIGRATIONS_STRICT": "0",
+    }
+    boot = started(env)
+    health = wait_for_status(bound_port(env), "/health/", 200, timeout=60)
+    assert health.json()["status"] == "healthy"
+    warnings = [line["message"] for line in boot_lines(boot) if line["level"] == "WARNING"]
+    assert any("EMERGENCY MODE (MIGRATIONS_STRICT=0)" in w for w in warnings)
+    assert any("migrate FAILED (exit 70)" in w for w in warnings)
+    assert warnings[0] == "*" * 78, "the warning is boxed"
+    # Serving, yet not ready: the readiness probe keeps the replica out of rotation.
+    assert request(bound_port(env), "/ready/").status == 503
+    assert boot.stop() == 0
+
+
+def test_failed_collectstatic_exits_73_and_nothing_listens(boot_env, started, tmp_path) -> None:
+    not_a_directory = tmp_path / "a-file"
+    not_a_directory.write_text("")
+    env = {**boot_env, "RUN_COLLECTSTATIC": "1", "STATIC_ROOT": str(not_a_directory / "static")}
+    boot = started(env)
+    code, _ = wait_for_exit(boot, timeout=60)
+    assert code == 73
+    assert not port_is_open(bound_port(env))
+    assert any(m.startswith("collectstatic failed: ") for m in messages(boot))
+
+
+def test_boot_collects_static_files_when_asked(boot_env, started, tmp_path: Path) -> None:
+    static_root = tmp_path / "static"
+    env = {
+        **boot_env,
+        "RUN_COLLECTSTATIC": "1",
+        "RUN_MIGRATIONS": "0",
+        "STATIC_ROOT": str(static_root),
+    }
+    boot = started(env)
+    wait_for_status(bound_port(env), "/health/", 200, timeout=60)
+    assert (static_root / "staticfiles.json").is_file()
+    collected = [line for line in boot_lines(boot) if line.get("step") == "collectstatic"]
+    assert "static files copied" in collected[0]["message"]
+    assert boot.stop() == 0
