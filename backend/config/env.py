@@ -76,6 +76,7 @@ class Env:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
         self.problems: list[str] = []
+        self.undecodable: set[str] = set()
 
     def problem(self, name: str, what: str, hint: str) -> None:
         self.problems.append(f"{name} {what}. Hint: {hint}")
@@ -86,9 +87,21 @@ class Env:
             raise ConfigError(list(self.problems))
 
     def raw(self, name: str) -> str | None:
-        """The value, or None when unset or empty (an empty value means 'use the default')."""
+        """The value, or None when unset or empty (an empty value means 'use the default').
+
+        Bytes that are not UTF-8 reach os.environ as lone surrogates: such a value would
+        be accepted here and crash later (a SECRET_KEY cannot be encoded to sign a
+        cookie), so it is a problem now.
+        """
         value = self.environ.get(name)
-        return value if value not in (None, "") else None
+        if value in (None, ""):
+            return None
+        if not is_utf8(value):
+            if name not in self.undecodable:
+                self.undecodable.add(name)
+                self.problem(name, "is not valid UTF-8 text", f"write {name} in UTF-8")
+            return None
+        return value
 
     def str(
         self,
@@ -100,7 +113,7 @@ class Env:
     ) -> str | None:
         value = self.raw(name)
         if value is None:
-            if required:
+            if required and name not in self.undecodable:
                 self.problem(name, "is missing", hint)
             return default
         return value
@@ -129,7 +142,7 @@ class Env:
             if not value:
                 self.problem(file_name, f"names an empty file {one_line(path, PATH_LIMIT)}", hint)
                 return None
-        if value is None and required:
+        if value is None and required and not {name, file_name} & self.undecodable:
             self.problem(name, f"is missing (set {name} or {file_name})", hint)
         return value
 
@@ -186,7 +199,7 @@ class Env:
         items = [part.strip() for part in value.split(",")] if value else []
         items = [part for part in items if part]
         if not items:
-            if required:
+            if required and name not in self.undecodable:
                 self.problem(name, "is empty", hint)
             return list(default or [])
         for entry in items:
@@ -215,6 +228,14 @@ class Env:
             )
             return default
         return value.strip().lower()
+
+
+def is_utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def describe_range(minimum: int | None, maximum: int | None) -> str:

@@ -43,13 +43,15 @@ def tmpfs(path: Path, options: str) -> Iterator[Path]:
 
 def fill(directory: Path) -> None:
     """Write until the file system says it is full."""
-    with open(directory / "filler", "wb") as filler:
-        try:
-            while True:
-                filler.write(b"\0" * 65536)
-                filler.flush()
-        except OSError as error:
-            assert error.errno == errno.ENOSPC
+    chunk = b"\0" * 65536
+    with open(directory / "filler", "wb", buffering=0) as filler:
+        while True:
+            try:
+                filler.write(chunk)
+            except OSError as error:
+                if error.errno != errno.ENOSPC:
+                    raise
+                return
 
 
 @contextlib.contextmanager
