@@ -1,0 +1,174 @@
+"""HTTP load with wrk (Debian's), and what the workers weigh after it."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .report import RATIO_AT_LEAST, RATIO_AT_MOST, Figure
+from .stack import (
+    BENCH,
+    Server,
+    Setup,
+    rss_kib,
+    start_bare,
+    start_ours,
+    stop,
+    uss_kib,
+    wait_for_200,
+    wait_for_workers,
+    worker_count,
+)
+
+CONNECTIONS = 32
+WRK_THREADS = 2
+STATS_SCRIPT = BENCH / "wrk_stats.lua"
+MARKER = "BENCH-JSON "
+
+
+@dataclass
+class WrkRun:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: dict[str, int]
+    statuses: dict[str, int]
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+
+def wrk_command(
+    port: int,
+    path: str,
+    seconds: float,
+    *,
+    script: Path = STATS_SCRIPT,
+    connections: int = CONNECTIONS,
+    threads: int = WRK_THREADS,
+    script_args: tuple[str, ...] = (),
+) -> list[str]:
+    return [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}{path}",
+        "--",
+        *script_args,
+    ]
+
+
+def wrk(port: int, path: str, seconds: float) -> WrkRun:
+    """One wrk run against 127.0.0.1:`port``path` with the statistics script."""
+    result = subprocess.run(
+        wrk_command(port, path, seconds),
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    )
+    return read_figures(result.stdout + result.stderr)
+
+
+def read_figures(output: str) -> WrkRun:
+    """The figures a wrk script printed as its BENCH-JSON line."""
+    for line in output.splitlines():
+        if line.startswith(MARKER):
+            return parse(json.loads(line[len(MARKER) :]))
+    raise RuntimeError(f"wrk printed no figures: {output}")
+
+
+ERROR_KEYS = ("non_2xx_3xx", "connect_errors", "read_errors", "write_errors", "timeouts")
+
+
+def parse(figures: dict) -> WrkRun:
+    return WrkRun(
+        requests=figures["requests"],
+        seconds=figures["duration_us"] / 1e6,
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        errors={key: figures[key] for key in ERROR_KEYS},
+        statuses=figures.get("statuses", {}),
+    )
+
+
+def worker_memory_mib(server: Server) -> dict[str, list[float]]:
+    """VmRSS and private memory (USS) of each of the master's workers, in MiB."""
+    workers = wait_for_workers(server, worker_count())
+    rss = [kib / 1024 for kib in map(rss_kib, workers) if kib is not None]
+    uss = [kib / 1024 for kib in map(uss_kib, workers) if kib is not None]
+    return {"rss_mib": rss, "uss_mib": uss}
+
+
+def throughput(setup: Setup, seconds: float, warmup: float) -> list[Figure]:
+    """/health/ against bare Django, our /health/ and /ready/: same workers, same wrk."""
+    bare = start_bare(setup, "throughput-bare")
+    ours = start_ours(setup, "throughput-ours")
+    try:
+        for server, path in ((bare, "/health/"), (ours, "/ready/")):
+            wait_for_200(server, path)
+            wait_for_workers(server, worker_count())
+            wrk(server.port, path, warmup)
+        bare_health = wrk(bare.port, "/health/", seconds)
+        bare_memory = worker_memory_mib(bare)
+        our_health = wrk(ours.port, "/health/", seconds)
+        our_memory = worker_memory_mib(ours)
+        our_ready = wrk(ours.port, "/ready/", seconds)
+    finally:
+        stop(bare)
+        stop(ours)
+    runs = {"bare_health": bare_health, "ours_health": our_health, "ours_ready": our_ready}
+    samples = {name: vars(run) | {"per_second": run.per_second} for name, run in runs.items()}
+    errors = {name: run.errors for name, run in runs.items() if any(run.errors.values())}
+    if errors:
+        samples["errors"] = errors
+    return [
+        Figure(
+            f"/health/ req/s, wrk {CONNECTIONS} conn, {seconds:g} s",
+            "req/s",
+            our_health.per_second,
+            bare_health.per_second,
+            "bare Django",
+            RATIO_AT_LEAST,
+            0.9,
+            samples,
+        ),
+        Figure(
+            "/ready/ req/s (queries the database)",
+            "req/s",
+            our_ready.per_second,
+            our_health.per_second,
+            "our /health/",
+            RATIO_AT_LEAST,
+            0.6,
+        ),
+        Figure(
+            "/health/ p99 latency",
+            "ms",
+            our_health.p99_ms,
+            bare_health.p99_ms,
+            "bare Django",
+            RATIO_AT_MOST,
+            1.5,
+        ),
+        Figure(
+            "RSS per worker after the run (mean)",
+            "MiB",
+            statistics.mean(our_memory["rss_mib"]),
+            statistics.mean(bare_memory["rss_mib"]),
+            "bare Django",
+            RATIO_AT_MOST,
+            1.15,
+            {"ours": our_memory, "bare": bare_memory},
+        ),
+    ]
