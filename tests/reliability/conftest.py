@@ -32,10 +32,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(line)
 
 
-def deliberate_failure(record: dict) -> bool:
-    return record.get("message") == DELIBERATE_FAILURE
-
-
 @dataclass
 class Watch:
     """What a test's processes printed and what its requests got back, scanned at the end."""
@@ -45,6 +41,11 @@ class Watch:
     processes: list[Process] = field(default_factory=list)
     texts: list[tuple[str, str]] = field(default_factory=list)
     found: list[str] = field(default_factory=list)
+    # Logged exceptions of 500s the test causes on purpose; any other is a finding.
+    deliberate: set[str] = field(default_factory=lambda: {DELIBERATE_FAILURE})
+
+    def deliberate_failure(self, record: dict) -> bool:
+        return record.get("message") in self.deliberate
 
     def process(self, process: Process) -> Process:
         self.processes.append(process)
@@ -85,11 +86,11 @@ class Watch:
                 f"output of {process.stdout_path.stem}",
                 process.output_lines(),
                 self.secrets,
-                allowed_exception=deliberate_failure,
+                allowed_exception=self.deliberate_failure,
             )
         for where, text in self.texts:
             found += self.ledger.scan_lines(
-                where, text.splitlines(), self.secrets, allowed_exception=deliberate_failure
+                where, text.splitlines(), self.secrets, allowed_exception=self.deliberate_failure
             )
         return found
 

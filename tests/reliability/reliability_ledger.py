@@ -24,6 +24,7 @@ class Ledger:
     errors: Counter = field(default_factory=Counter)
     bad_inputs: Counter = field(default_factory=Counter)
     lines_scanned: int = 0
+    deliberate_exceptions: int = 0
     tracebacks: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -78,8 +79,12 @@ class Ledger:
                 if TRACEBACK_MARKER in line or line.startswith("  File "):
                     found.append(f"traceback in {where}: {line[:200]}")
                 continue
-            logged_exception = isinstance(record, dict) and record.get("exception")
-            if logged_exception and not allowed_exception(record):
+            if not (isinstance(record, dict) and record.get("exception")):
+                continue
+            if allowed_exception(record):
+                with self.lock:
+                    self.deliberate_exceptions += 1
+            else:
                 found.append(f"traceback in {where}: {record.get('message', '')[:200]}")
         with self.lock:
             self.lines_scanned += count
@@ -102,6 +107,7 @@ class Ledger:
             ("errors (all kinds)", sum(self.errors.values()), breakdown(self.errors)),
             ("bad inputs tried", sum(self.bad_inputs.values()), breakdown(self.bad_inputs)),
             ("output lines scanned", self.lines_scanned, ""),
+            ("deliberate 500s logged", self.deliberate_exceptions, "JSON line with exception"),
             ("tracebacks seen (must be 0)", len(self.tracebacks), ""),
             ("secrets leaked (must be 0)", len(self.leaks), ""),
         ]
