@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import APP_HEADERS, Watch
+from processes import REPO, Process, gunicorn
 from reliability_ledger import LEDGER
 from reliability_load import send
 
@@ -76,8 +77,6 @@ def test_unusable_log_dir_is_a_boot_error_naming_flag_and_path(
     with log_dir_in_state(state, tmp_path) as log_dir:
         LEDGER.fault(f"log directory {state}")
         LEDGER.bad_input(f"{flag}=1 with a {state} LOG_DIR")
-        from processes import gunicorn  # the boot under test: gunicorn itself
-
         process = watch.process(
             gunicorn({**env, flag: "1", "LOG_DIR": str(log_dir)}, tmp_path, name=f"boot-{flag}")
         )
@@ -116,3 +115,21 @@ def test_disk_filling_up_while_serving_fails_no_request(
     assert all(line["level"] == "ERROR" for line in unwritable)
     # Once per log file and process, not once per lost line.
     assert len(unwritable) <= 3 * len(FLAGS) * 2, unwritable
+
+
+@pytest.mark.parametrize("flag", FLAGS)
+def test_boot_script_refuses_a_missing_log_dir_with_one_error_line(
+    app_env, watch: Watch, tmp_path: Path, flag: str
+) -> None:
+    """The same fault through the image's entrypoint: nix/boot.sh."""
+    missing = tmp_path / "no-logs-here"
+    env = {**app_env(), flag: "1", "LOG_DIR": str(missing), "RUN_COLLECTSTATIC": "0"}
+    LEDGER.fault("log directory missing (boot script)")
+    LEDGER.bad_input(f"{flag}=1 with a missing LOG_DIR (boot script)")
+    boot = watch.process(Process(["bash", str(REPO / "nix" / "boot.sh")], env, tmp_path, "boot"))
+
+    assert boot.wait(timeout=120) == EXIT_CONFIG
+    errors = [line for line in boot.json_lines() if line["level"] == "ERROR"]
+    assert len(errors) == 1, errors
+    assert errors[0]["message"].startswith(f"{flag} is 1 but ")
+    assert str(missing) in errors[0]["message"]

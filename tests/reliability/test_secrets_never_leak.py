@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from conftest import APP_HEADERS, Served, Watch
-from processes import gunicorn, manage
+from httpclient import wait_for_status
+from ports import free_port
+from processes import REPO, Process, gunicorn, manage
 from reliability_ledger import LEDGER
 
 pytestmark = pytest.mark.slow
@@ -76,3 +78,25 @@ def test_configuration_errors_name_the_variable_not_the_secrets(
     assert checked.returncode == 78
     assert booted.wait(timeout=60) == 78
     assert [line["variable"] for line in booted.json_lines()] == [variable]
+
+
+@pytest.mark.parametrize("delivery", ["variables", "files"])
+def test_boot_script_output_never_shows_the_secrets(
+    app_env, watch: Watch, tmp_path: Path, delivery: str
+) -> None:
+    """nix/boot.sh logs its effective configuration: secrets masked, whichever way they came."""
+    port = free_port()
+    env = {
+        **app_env(),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "RUN_COLLECTSTATIC": "0",
+    }
+    if delivery == "variables":
+        for name in ("SECRET_KEY", "POSTGRES_PASSWORD"):
+            env[name] = Path(env.pop(f"{name}_FILE")).read_text().strip()
+    boot = watch.process(Process(["bash", str(REPO / "nix" / "boot.sh")], env, tmp_path, "boot"))
+    wait_for_status(port, "/health/", timeout=90)
+    watch.get(port, "/ready/")
+    assert boot.stop() == 0
+    assert boot.json_lines()
