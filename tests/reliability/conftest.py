@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,6 +192,11 @@ def start_gunicorn(
     name = f"gunicorn-{len(watch.processes)}"
     served = Served(port, watch.process(gunicorn(env, directory, name=name)), env, watch)
     wait_for_status(port, "/health/", timeout=60)
+    # /health/ answers as soon as one worker runs: the tests count all of them.
+    deadline = time.monotonic() + 30
+    while len(served.workers()) < int(env["GUNICORN_WORKERS"]):
+        assert time.monotonic() < deadline, f"fewer than {env['GUNICORN_WORKERS']} workers"
+        time.sleep(0.02)
     return served
 
 

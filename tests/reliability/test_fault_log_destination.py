@@ -76,7 +76,7 @@ def test_unusable_log_dir_is_a_boot_error_naming_flag_and_path(
     env = app_env()
     with log_dir_in_state(state, tmp_path) as log_dir:
         LEDGER.fault(f"log directory {state}")
-        LEDGER.bad_input(f"{flag}=1 with a {state} LOG_DIR")
+        LEDGER.bad_input("unusable LOG_DIR")
         process = watch.process(
             gunicorn({**env, flag: "1", "LOG_DIR": str(log_dir)}, tmp_path, name=f"boot-{flag}")
         )
@@ -124,8 +124,8 @@ def test_boot_script_refuses_a_missing_log_dir_with_one_error_line(
     """The same fault through the image's entrypoint: nix/boot.sh."""
     missing = tmp_path / "no-logs-here"
     env = {**app_env(), flag: "1", "LOG_DIR": str(missing), "RUN_COLLECTSTATIC": "0"}
-    LEDGER.fault("log directory missing (boot script)")
-    LEDGER.bad_input(f"{flag}=1 with a missing LOG_DIR (boot script)")
+    LEDGER.fault("log directory missing")
+    LEDGER.bad_input("unusable LOG_DIR")
     boot = watch.process(Process(["bash", str(REPO / "nix" / "boot.sh")], env, tmp_path, "boot"))
 
     assert boot.wait(timeout=120) == EXIT_CONFIG

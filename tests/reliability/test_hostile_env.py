@@ -194,7 +194,7 @@ def test_every_env_reader_under_any_string(reader: str) -> None:
     @settings(max_examples=300, deadline=None, database=None)
     @given(ENV_TEXT)
     def check(value: str) -> None:
-        LEDGER.bad_input(f"Env.{reader} value (hypothesis)")
+        LEDGER.bad_input("env reader value (hypothesis)")
         env = Env({"SOME_VARIABLE": value})
         READERS[reader](env, "SOME_VARIABLE")
         for line in env.problems:
@@ -214,7 +214,7 @@ HOSTILE_PROCESS_ENVIRONMENTS = {
 
 @pytest.mark.parametrize("case", HOSTILE_PROCESS_ENVIRONMENTS)
 def test_hostile_environment_exits_78_with_json_lines_through_manage_py(case: str) -> None:
-    LEDGER.bad_input(f"process environment: {case}")
+    LEDGER.bad_input("hostile process environment")
     complete = {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": STRONG_KEY,

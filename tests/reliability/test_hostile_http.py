@@ -18,7 +18,7 @@ GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 def raw_request(served: Served, head: bytes, kind: str) -> tuple[int, dict[str, str], bytes]:
     """Send `head` (request line and headers, CRLF-terminated) as is; the parsed answer."""
     LEDGER.sent()
-    LEDGER.bad_input(kind)
+    LEDGER.bad_input("hostile HTTP request")
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
         sock.sendall(head + b"\r\n")
         chunks = []
@@ -133,7 +133,7 @@ def test_too_many_headers_are_refused(shared_server: Served) -> None:
     ids=["no token", "same-origin referer, no token"],
 )
 def test_admin_rejects_a_csrf_less_post(shared_server: Served, extra: dict[str, str]) -> None:
-    LEDGER.bad_input("CSRF-less admin POST")
+    LEDGER.bad_input("hostile HTTP request")
     response = shared_server.watch.get(
         shared_server.port,
         "/admin/login/",
