@@ -7,7 +7,7 @@ import subprocess
 
 import psycopg
 import pytest
-from conftest import BOOT, boot_lines, bound_port, wait_for_exit
+from boot_support import BOOT, boot_lines, bound_port, wait_for_exit
 from httpclient import wait_for_status
 from ports import free_port
 from processes import BACKEND

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import boot_lines, bound_port, wait_for_exit, wait_for_line
+from boot_support import boot_lines, bound_port, wait_for_exit, wait_for_line
 from httpclient import wait_for_status
 from ports import free_port
 

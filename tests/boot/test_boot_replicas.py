@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from conftest import boot_lines, bound_port, messages, wait_for_exit, wait_for_line
+from boot_support import boot_lines, bound_port, messages, wait_for_exit, wait_for_line
 from httpclient import wait_for_status
 from ports import free_port
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import BOOT
+from boot_support import BOOT
 
 # What writeShellApplication puts before `text` (nixpkgs trivial-builders), with the
 # PATH line in both forms (inheritPath true and false).

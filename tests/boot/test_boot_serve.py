@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import boot_lines, bound_port, line_time, messages, wait_for_exit, wait_for_line
+from boot_support import boot_lines, bound_port, line_time, messages, wait_for_exit, wait_for_line
 from httpclient import request, wait_for_status
 from ports import free_port, port_is_open
 from postgres import PostgresServer

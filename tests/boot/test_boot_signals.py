@@ -6,7 +6,7 @@ import signal
 import threading
 
 import pytest
-from conftest import boot_lines, bound_port, wait_for_exit, wait_for_line
+from boot_support import boot_lines, bound_port, wait_for_exit, wait_for_line
 from httpclient import Response, request, wait_for_status
 from ports import free_port
 

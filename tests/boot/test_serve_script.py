@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import wait_for_exit
+from boot_support import wait_for_exit
 from httpclient import request, wait_for_status
 from ports import free_port, port_is_open
 from processes import REPO, Process, base_env
