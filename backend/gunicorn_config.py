@@ -10,6 +10,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from config.env import ConfigError, Env, exit_on_config_error
+from config.gunicorn_hooks import when_ready, worker_exit  # noqa: F401 - hooks, found by name
 from config.gunicorn_logging import logconfig_dict as build_logconfig
 from config.logging import writable_log_file
 
