@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 from gunicorn.glogging import Logger
+
+# The access line's own fields, in the order they are printed after the common ones.
+ACCESS_FIELDS = (
+    "remote_addr",
+    "method",
+    "path",
+    "query",
+    "status",
+    "bytes",
+    "duration_ms",
+    "user_agent",
+)
 
 
 def response_request_id(headers: list[tuple[str, str]]) -> str | None:
@@ -67,25 +82,50 @@ class JsonAccessLogger(Logger):
             )
 
 
+class AccessLineFormatter(logging.Formatter):
+    """The access line as JSON with the keys of every other line (config.logging), built
+    directly: it is written once per request, and the general JSON formatter spent about
+    35 us on each, a tenth of a /health/ request (tests/bench)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "timestamp": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        for key in ACCESS_FIELDS:
+            line[key] = getattr(record, key, None)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
 def logconfig_dict(*, level: str, access_file: str | None, error_file: str | None) -> dict:
     """Gunicorn's logging: access lines on stdout, its own messages on stderr (or files)."""
 
-    def handler(stream: str, path: str | None) -> dict:
+    def handler(stream: str, path: str | None, formatter: str) -> dict:
         if path:
             return {
                 "class": "config.logging.LogFileHandler",
                 "filename": path,
-                "formatter": "json",
+                "formatter": formatter,
             }
-        return {"class": "logging.StreamHandler", "stream": stream, "formatter": "json"}
+        return {"class": "logging.StreamHandler", "stream": stream, "formatter": formatter}
 
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "config.logging.KeelsonJsonFormatter"}},
+        "formatters": {
+            "json": {"()": "config.logging.KeelsonJsonFormatter"},
+            "access": {"()": "config.gunicorn_logging.AccessLineFormatter"},
+        },
         "handlers": {
-            "access": handler("ext://sys.stdout", access_file),
-            "error": handler("ext://sys.stderr", error_file),
+            "access": handler("ext://sys.stdout", access_file, "access"),
+            "error": handler("ext://sys.stderr", error_file, "json"),
         },
         "root": {"level": level, "handlers": ["error"]},
         "loggers": {
