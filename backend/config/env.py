@@ -87,14 +87,15 @@ class Env:
             raise ConfigError(list(self.problems))
 
     def raw(self, name: str) -> str | None:
-        """The value, or None when unset or empty (an empty value means 'use the default').
+        """The value, or None when unset, empty or blank (each means 'use the default';
+        a blank required value is as missing as an absent one).
 
         Bytes that are not UTF-8 reach os.environ as lone surrogates: such a value would
         be accepted here and crash later (a SECRET_KEY cannot be encoded to sign a
         cookie), so it is a problem now.
         """
         value = self.environ.get(name)
-        if value in (None, ""):
+        if value is None or not value.strip():
             return None
         if not is_utf8(value):
             if name not in self.undecodable:
