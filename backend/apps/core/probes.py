@@ -47,11 +47,25 @@ def applied_migrations() -> frozenset[tuple[str, str]] | None:
         return frozenset(cursor.fetchall())
 
 
+def applied_migrations_reconnecting() -> frozenset[tuple[str, str]] | None:
+    """applied_migrations(), on a fresh connection if the kept one died since the last
+    probe (a database restart): the probe connection has no per-request health check."""
+    connection = probe_connection()
+    kept = connection.connection is not None
+    try:
+        return applied_migrations()
+    except DatabaseError:
+        if not kept:
+            raise
+        connection.close()
+        return applied_migrations()
+
+
 def readiness() -> tuple[bool, dict]:
     """Ready when the database answers and every shipped migration is applied."""
     database = migrations = False
     try:
-        applied = applied_migrations()
+        applied = applied_migrations_reconnecting()
         database = True
         migrations = applied is not None and migrations_on_disk() <= applied
     except DatabaseError as error:
