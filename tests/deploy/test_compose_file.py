@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import COMPOSE_ENV_EXAMPLE, DEPLOY, VERSION, documented_default, env_file_entries
+from deploy_support import (
+    COMPOSE_ENV_EXAMPLE,
+    DEPLOY,
+    VERSION,
+    documented_default,
+    env_file_entries,
+)
 
 DURATION_PART = re.compile(r"(\d+)(h|ms|m|s|us)")
 SECONDS_PER_UNIT = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 0.000001}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import COMPOSE_ENV_EXAMPLE, REPO
+from deploy_support import COMPOSE_ENV_EXAMPLE, REPO
 from httpclient import request, wait_for_status
 from ports import free_port
 from postgres import PostgresServer

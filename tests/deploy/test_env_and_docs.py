@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import (
+from deploy_support import (
     COMPOSE_ENV_EXAMPLE,
     DOCS,
     ENV_EXAMPLE,

@@ -10,7 +10,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import (
+from deploy_support import (
     KUBERNETES,
     KUBERNETES_VERSION,
     VERSION,

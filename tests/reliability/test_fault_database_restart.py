@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import APP_HEADERS, Served, Watch
 from postgres import PostgresServer
 from reliability_ledger import LEDGER
 from reliability_load import Load, Outcome, send
+from reliability_support import APP_HEADERS, Served, Watch
 
 pytestmark = pytest.mark.slow
 

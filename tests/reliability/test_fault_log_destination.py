@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import APP_HEADERS, Watch
 from processes import REPO, Process, gunicorn
 from reliability_ledger import LEDGER
 from reliability_load import send
+from reliability_support import APP_HEADERS, Watch
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import APP_HEADERS, Served, Watch
 from ports import port_is_open
 from reliability_ledger import LEDGER
 from reliability_load import Load, send
+from reliability_support import APP_HEADERS, Served, Watch
 
 pytestmark = pytest.mark.slow
 

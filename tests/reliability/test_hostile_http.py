@@ -7,8 +7,8 @@ import re
 import socket
 
 import pytest
-from conftest import APP_HEADERS, Served
 from reliability_ledger import LEDGER
+from reliability_support import APP_HEADERS, Served
 
 pytestmark = pytest.mark.slow
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import APP_HEADERS, Served, Watch
 from httpclient import wait_for_status
 from ports import free_port
 from processes import REPO, Process, gunicorn, manage
 from reliability_ledger import LEDGER
+from reliability_support import APP_HEADERS, Served, Watch
 
 pytestmark = pytest.mark.slow
 
