@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from config.env import EXIT_CONFIG
 from config.logging import KeelsonJsonFormatter
 
 from ._migration_lock import migration_lock
+from ._static_fingerprint import sources_fingerprint, store_fingerprint, stored_fingerprint
 
 EXIT_OK = 0
 EXIT_UNAVAILABLE = 69
@@ -173,8 +175,20 @@ class Steps:
     def collectstatic(self) -> int:
         started = time.monotonic()
         output = io.StringIO()
+        root = Path(settings.STATIC_ROOT)
         try:
+            fingerprint = sources_fingerprint()
+            if stored_fingerprint(root) == fingerprint:
+                self.info(
+                    "collectstatic",
+                    "static files unchanged since the last collection: skipped",
+                    static_root=str(root),
+                    skipped=True,
+                    duration_ms=round((time.monotonic() - started) * 1000),
+                )
+                return EXIT_OK
             call_command("collectstatic", interactive=False, verbosity=1, stdout=output)
+            store_fingerprint(root, fingerprint)
         except Exception as error:  # a failed collectstatic stops the boot
             self.log.error(
                 f"collectstatic failed: {type(error).__name__}: {error}",
