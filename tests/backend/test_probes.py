@@ -60,6 +60,14 @@ def test_ready_follows_the_database_while_health_stays_up(served, own_postgres) 
     assert any("readiness: database unreachable" in line["message"] for line in warnings)
 
 
+def test_first_ready_after_a_database_restart_is_200(served, own_postgres) -> None:
+    port, _ = served
+    for _ in range(4):  # every worker holds a probe connection, soon dead
+        assert request(port, "/ready/").status == 200
+    own_postgres.restart()
+    assert request(port, "/ready/").status == 200
+
+
 def test_ready_is_503_with_migrations_false_on_an_unmigrated_database(
     production_env: dict[str, str], tmp_path: Path
 ) -> None:
