@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report import RATIO_AT_LEAST, RATIO_AT_MOST, Figure
+from .report import INFO, RATIO_AT_LEAST, RATIO_AT_MOST, Figure
 from .stack import (
     BENCH,
     Server,
@@ -57,7 +57,7 @@ def wrk_command(
         "wrk",
         f"-t{threads}",
         f"-c{connections}",
-        f"-d{seconds:g}s",
+        f"-d{max(1, round(seconds))}s",
         "--timeout",
         "10s",
         "-s",
@@ -110,34 +110,41 @@ def worker_memory_mib(server: Server) -> dict[str, list[float]]:
     return {"rss_mib": rss, "uss_mib": uss}
 
 
-def throughput(setup: Setup, seconds: float, warmup: float) -> list[Figure]:
-    """/health/ against bare Django, our /health/ and /ready/: same workers, same wrk."""
+def throughput(setup: Setup, seconds: float, warmup: float, rounds: int = 3) -> list[Figure]:
+    """/health/ against bare Django, our /health/ and /ready/: same workers, same wrk.
+
+    The runs alternate in `rounds` short rounds, so a burst of other work on the
+    machine lands on every side alike; req/s sums the rounds, p99 is the median round's.
+    """
     bare = start_bare(setup, "throughput-bare")
     ours = start_ours(setup, "throughput-ours")
+    sides = {"bare_health": (bare, "/health/"), "ours_health": (ours, "/health/")}
+    sides["ours_ready"] = (ours, "/ready/")
+    runs: dict[str, list[WrkRun]] = {name: [] for name in sides}
     try:
         for server, path in ((bare, "/health/"), (ours, "/ready/")):
             wait_for_200(server, path)
             wait_for_workers(server, worker_count())
+        for server, path in sides.values():
             wrk(server.port, path, warmup)
-        bare_health = wrk(bare.port, "/health/", seconds)
-        bare_memory = worker_memory_mib(bare)
-        our_health = wrk(ours.port, "/health/", seconds)
-        our_memory = worker_memory_mib(ours)
-        our_ready = wrk(ours.port, "/ready/", seconds)
+        for _ in range(rounds):
+            for name, (server, path) in sides.items():
+                runs[name].append(wrk(server.port, path, seconds / rounds))
+        memory = {"bare": worker_memory_mib(bare), "ours": worker_memory_mib(ours)}
     finally:
         stop(bare)
         stop(ours)
-    runs = {"bare_health": bare_health, "ours_health": our_health, "ours_ready": our_ready}
-    samples = {name: vars(run) | {"per_second": run.per_second} for name, run in runs.items()}
-    errors = {name: run.errors for name, run in runs.items() if any(run.errors.values())}
-    if errors:
-        samples["errors"] = errors
+    rate = {name: per_second(name_runs) for name, name_runs in runs.items()}
+    p99 = {
+        name: statistics.median(run.p99_ms for run in name_runs) for name, name_runs in runs.items()
+    }
+    samples = {name: [vars(run) for run in name_runs] for name, name_runs in runs.items()}
     return [
         Figure(
             f"/health/ req/s, wrk {CONNECTIONS} conn, {seconds:g} s",
             "req/s",
-            our_health.per_second,
-            bare_health.per_second,
+            rate["ours_health"],
+            rate["bare_health"],
             "bare Django",
             RATIO_AT_LEAST,
             0.9,
@@ -146,8 +153,8 @@ def throughput(setup: Setup, seconds: float, warmup: float) -> list[Figure]:
         Figure(
             "/ready/ req/s (queries the database)",
             "req/s",
-            our_ready.per_second,
-            our_health.per_second,
+            rate["ours_ready"],
+            rate["ours_health"],
             "our /health/",
             RATIO_AT_LEAST,
             0.6,
@@ -155,8 +162,8 @@ def throughput(setup: Setup, seconds: float, warmup: float) -> list[Figure]:
         Figure(
             "/health/ p99 latency",
             "ms",
-            our_health.p99_ms,
-            bare_health.p99_ms,
+            p99["ours_health"],
+            p99["bare_health"],
             "bare Django",
             RATIO_AT_MOST,
             1.5,
@@ -164,11 +171,24 @@ def throughput(setup: Setup, seconds: float, warmup: float) -> list[Figure]:
         Figure(
             "RSS per worker after the run (mean)",
             "MiB",
-            statistics.mean(our_memory["rss_mib"]),
-            statistics.mean(bare_memory["rss_mib"]),
+            statistics.mean(memory["ours"]["rss_mib"]),
+            statistics.mean(memory["bare"]["rss_mib"]),
             "bare Django",
             RATIO_AT_MOST,
             1.15,
-            {"ours": our_memory, "bare": bare_memory},
+            memory,
+        ),
+        Figure(
+            "private memory (USS) per worker (mean)",
+            "MiB",
+            statistics.mean(memory["ours"]["uss_mib"]),
+            statistics.mean(memory["bare"]["uss_mib"]),
+            "bare Django",
+            INFO,
+            0,
         ),
     ]
+
+
+def per_second(runs: list[WrkRun]) -> float:
+    return sum(run.requests for run in runs) / sum(run.seconds for run in runs)

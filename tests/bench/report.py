@@ -17,6 +17,9 @@ RATIO_AT_MOST = "ratio<="
 RATIO_AT_LEAST = "ratio>="
 AT_MOST = "<="
 EQUALS = "=="
+INFO = "info"  # shown for context, no target
+# Units whose figures print as bare whole numbers.
+UNITLESS = ("count", "exit code")
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Figure:
 
     @property
     def passed(self) -> bool | None:
-        if self.ours is None:
+        if self.ours is None or self.check == INFO:
             return None
         if self.check == AT_MOST:
             return self.ours <= self.bound
@@ -52,10 +55,12 @@ class Figure:
 
     @property
     def target(self) -> str:
+        if self.check == INFO:
+            return "(context)"
         if self.check == AT_MOST:
-            return f"≤ {value(self.bound, self.unit)}"
+            return f"≤ {bound(self.bound, self.unit)}"
         if self.check == EQUALS:
-            return f"= {value(self.bound, self.unit)}"
+            return f"= {bound(self.bound, self.unit)}"
         sign = "≤" if self.check == RATIO_AT_MOST else "≥"
         return f"{sign} {number(self.bound)}x {self.baseline_name}"
 
@@ -65,6 +70,8 @@ class Figure:
             baseline = f"{value(self.baseline, self.unit)} ({self.baseline_name})"
         ratio = "—" if self.ratio is None else f"{self.ratio:.2f}x"
         verdict = {True: "pass", False: "**MISS**", None: "n/a"}[self.passed]
+        if self.check == INFO:
+            verdict = "info"
         return [self.name, value(self.ours, self.unit), baseline, ratio, self.target, verdict]
 
     def as_json(self) -> dict[str, Any]:
@@ -78,11 +85,17 @@ def number(x: float) -> str:
 def value(x: float | None, unit: str) -> str:
     if x is None:
         return "n/a"
-    if unit in ("req/s", "count", "exit code"):
-        return f"{x:.0f} {unit}" if unit != "exit code" else f"{x:.0f}"
+    if unit in UNITLESS:
+        return f"{x:.0f}"
+    if unit == "req/s":
+        return f"{x:.0f} {unit}"
     if unit == "%":
         return f"{x:+.1f} %"
     return f"{x:.3g} {unit}" if x < 100 else f"{x:.0f} {unit}"
+
+
+def bound(x: float, unit: str) -> str:
+    return f"{x:g}" if unit in UNITLESS else f"{x:g} {unit}"
 
 
 def table(figures: list[Figure]) -> str:

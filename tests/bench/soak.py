@@ -80,7 +80,7 @@ def soak(setup: Setup, seconds: float, sample_every: float) -> list[Figure]:
         "memory_samples": samples,
         "exit_seconds": exit_seconds,
     }
-    minutes = f"{seconds / 60:g} min"
+    minutes = f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
     return [
         Figure(
             f"soak {minutes}: non-2xx responses and socket errors",
