@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class Setup:
 
     def destroy(self) -> None:
         self.postgres.destroy()
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def production_env(self, port: int) -> dict[str, str]:
         static_root = self.work_dir / "static"
