@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from boot_support import bound_port, boot_lines
+from boot_support import boot_lines, bound_port
 from httpclient import wait_for_status
 
 pytestmark = pytest.mark.slow
