@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 
-import psycopg
 import pytest
 from boot_support import BOOT, boot_lines, bound_port, wait_for_exit
 from httpclient import wait_for_status
 from ports import free_port
+from postgres import connect_as_backend
 from processes import BACKEND
 
 pytestmark = pytest.mark.slow
@@ -31,13 +31,7 @@ def json_lines(result: subprocess.CompletedProcess) -> list[dict]:
 
 
 def applied_migrations(env: dict[str, str]) -> int:
-    with psycopg.connect(
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        dbname=env["POSTGRES_DB"],
-    ) as conn:
+    with connect_as_backend(env) as conn:
         return conn.execute("SELECT count(*) FROM django_migrations").fetchone()[0]
 
 

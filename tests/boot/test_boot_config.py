@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
 from boot_support import boot_lines, bound_port, wait_for_exit, wait_for_line
 from httpclient import wait_for_status
 from ports import free_port
+from postgres import connect_as_backend
 
 pytestmark = pytest.mark.slow
 
@@ -52,13 +52,7 @@ def test_every_bad_flag_gets_its_own_line(boot_env, started) -> None:
 
 
 def tables(env: dict[str, str]) -> list[str]:
-    with psycopg.connect(
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        dbname=env["POSTGRES_DB"],
-    ) as conn:
+    with connect_as_backend(env) as conn:
         rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         return [row[0] for row in rows]
 

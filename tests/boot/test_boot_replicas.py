@@ -7,6 +7,7 @@ import pytest
 from boot_support import boot_lines, bound_port, messages, wait_for_exit, wait_for_line
 from httpclient import wait_for_status
 from ports import free_port
+from postgres import connect_as_backend
 
 from apps.core.management.commands._migration_lock import MIGRATION_LOCK_KEY
 
@@ -14,14 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def connect(env: dict[str, str]) -> psycopg.Connection:
-    return psycopg.connect(
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        dbname=env["POSTGRES_DB"],
-        autocommit=True,
-    )
+    return connect_as_backend(env, autocommit=True)
 
 
 def waiting_for_lock(line: dict) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from boot_support import boot_lines, bound_port, line_time, messages, wait_for_exit, wait_for_line
 from httpclient import request, wait_for_status
 from ports import free_port, port_is_open
-from postgres import PostgresServer
+from postgres import PostgresServer, connect_as_backend
 
 pytestmark = pytest.mark.slow
 
@@ -18,13 +18,7 @@ BROKEN_MIGRATION_SETTINGS = "keelson_testing.broken_migration_settings"
 
 
 def migration_rows(env: dict[str, str]) -> list[tuple[str, str]]:
-    with psycopg.connect(
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        dbname=env["POSTGRES_DB"],
-    ) as conn:
+    with connect_as_backend(env) as conn:
         return conn.execute("SELECT app, name FROM django_migrations").fetchall()
 
 

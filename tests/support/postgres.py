@@ -194,3 +194,16 @@ class PostgresServer:
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_DB": dbname,
         }
+
+
+def connect_as_backend(env: dict[str, str], **kwargs) -> psycopg.Connection:
+    """A connection to the database that the POSTGRES_* variables of `env` name."""
+    return psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        dbname=env["POSTGRES_DB"],
+        connect_timeout=3,
+        **kwargs,
+    )
