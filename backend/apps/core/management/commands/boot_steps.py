@@ -78,6 +78,15 @@ class Steps:
             level, message, extra={"step": step, "elapsed_ms": self.elapsed_ms(), **fields}
         )
 
+    def failed(self, step: str, error: Exception, exit_code: int) -> int:
+        """One ERROR line with the exception, and the step's exit code."""
+        self.log.error(
+            f"{step} failed: {type(error).__name__}: {error}",
+            exc_info=True,
+            extra={"step": step, "elapsed_ms": self.elapsed_ms(), "exit_code": exit_code},
+        )
+        return exit_code
+
     # ------------------------------------------------------------ steps
     def deploy_checks(self) -> int:
         """Django's deploy checks; any warning or error is a configuration to fix (78)."""
@@ -150,16 +159,7 @@ class Steps:
                 self.info("migrate", f"applying {len(names)} migration(s)", migrations=names)
                 call_command("migrate", interactive=False, verbosity=0)
         except Exception as error:  # any failure of any migration stops the boot
-            self.log.error(
-                f"migrate failed: {type(error).__name__}: {error}",
-                exc_info=True,
-                extra={
-                    "step": "migrate",
-                    "elapsed_ms": self.elapsed_ms(),
-                    "exit_code": EXIT_MIGRATE,
-                },
-            )
-            return EXIT_MIGRATE
+            return self.failed("migrate", error, EXIT_MIGRATE)
         self.info(
             "migrate",
             f"applied {len(names)} migration(s)",
@@ -190,16 +190,7 @@ class Steps:
             call_command("collectstatic", interactive=False, verbosity=1, stdout=output)
             store_fingerprint(root, fingerprint)
         except Exception as error:  # a failed collectstatic stops the boot
-            self.log.error(
-                f"collectstatic failed: {type(error).__name__}: {error}",
-                exc_info=True,
-                extra={
-                    "step": "collectstatic",
-                    "elapsed_ms": self.elapsed_ms(),
-                    "exit_code": EXIT_COLLECTSTATIC,
-                },
-            )
-            return EXIT_COLLECTSTATIC
+            return self.failed("collectstatic", error, EXIT_COLLECTSTATIC)
         summary = output.getvalue().strip().splitlines()
         self.info(
             "collectstatic",
