@@ -10,6 +10,8 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
+from config.logging import log_handler
+
 # The access line's own fields, in the order they are printed after the common ones.
 ACCESS_FIELDS = (
     "remote_addr",
@@ -107,15 +109,6 @@ class AccessLineFormatter(logging.Formatter):
 def logconfig_dict(*, level: str, access_file: str | None, error_file: str | None) -> dict:
     """Gunicorn's logging: access lines on stdout, its own messages on stderr (or files)."""
 
-    def handler(stream: str, path: str | None, formatter: str) -> dict:
-        if path:
-            return {
-                "class": "config.logging.LogFileHandler",
-                "filename": path,
-                "formatter": formatter,
-            }
-        return {"class": "logging.StreamHandler", "stream": stream, "formatter": formatter}
-
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -124,8 +117,8 @@ def logconfig_dict(*, level: str, access_file: str | None, error_file: str | Non
             "access": {"()": "config.gunicorn_logging.AccessLineFormatter"},
         },
         "handlers": {
-            "access": handler("ext://sys.stdout", access_file, "access"),
-            "error": handler("ext://sys.stderr", error_file, "json"),
+            "access": log_handler("ext://sys.stdout", access_file, "access"),
+            "error": log_handler("ext://sys.stderr", error_file, "json"),
         },
         "root": {"level": level, "handlers": ["error"]},
         "loggers": {

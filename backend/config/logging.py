@@ -77,23 +77,28 @@ class KeelsonJsonFormatter(JsonFormatter):
             log_record.pop(key, None)
 
 
+def log_handler(
+    stream: str, path: str | None, formatter: str, filters: list[str] | None = None
+) -> dict[str, Any]:
+    """A dictConfig handler: to the file `path` when logs go to files, else to `stream`."""
+    if path:
+        handler = {"class": "config.logging.LogFileHandler", "filename": path}
+    else:
+        handler = {"class": "logging.StreamHandler", "stream": stream}
+    handler["formatter"] = formatter
+    if filters:
+        handler["filters"] = filters
+    return handler
+
+
 def build_logging(*, json_lines: bool, level: str, log_file: str | None) -> dict[str, Any]:
     """The LOGGING dict: to stdout, or to `log_file` when logs go to files."""
-    formatter = "json" if json_lines else "text"
-    if log_file:
-        handler: dict[str, Any] = {
-            "class": "config.logging.LogFileHandler",
-            "filename": log_file,
-            "formatter": formatter,
-            "filters": ["request_id", "refused_request"],
-        }
-    else:
-        handler = {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": formatter,
-            "filters": ["request_id", "refused_request"],
-        }
+    handler = log_handler(
+        "ext://sys.stdout",
+        log_file,
+        "json" if json_lines else "text",
+        filters=["request_id", "refused_request"],
+    )
     return {
         "version": 1,
         # gunicorn's and other libraries' loggers must keep working.
