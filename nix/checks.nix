@@ -41,6 +41,8 @@ in
     checkPhase = ''
       runHook preCheck
       export HOME="$TMPDIR"
+      # scripts/serve (tested) uses the tools on PATH instead of installing a virtualenv.
+      export KEELSON_USE_PATH=1
       python -m pytest -p no:cacheprovider
       runHook postCheck
     '';

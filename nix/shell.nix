@@ -18,10 +18,13 @@ mkShell {
   ];
 
   DJANGO_SETTINGS_MODULE = "config.settings.local";
+  # scripts/test and scripts/serve use these tools instead of installing a virtualenv.
+  KEELSON_USE_PATH = "1";
 
   shellHook = ''
     echo "keelson dev shell: Python, PostgreSQL, ruff, shellcheck, nixfmt."
     echo "  cd backend && python manage.py runserver   # local settings, SQLite"
-    echo "  python -m pytest                            # the whole suite, real PostgreSQL"
+    echo "  scripts/test                                # lint and the whole suite, real PostgreSQL"
+    echo "  scripts/serve                               # production boot on a throwaway PostgreSQL"
   '';
 }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,8 @@ pytestmark = pytest.mark.slow
 
 def test_serve_boots_production_on_a_throwaway_postgres_and_cleans_up(tmp_path: Path) -> None:
     port = free_port()
-    # The venv running these tests is the one scripts/bootstrap made (or keeps).
-    env = base_env({"KEELSON_VENV": sys.prefix})
+    # The tools running these tests are on PATH (a venv, or Nix's environment).
+    env = base_env({"KEELSON_USE_PATH": "1"})
     serve = Process(["bash", str(REPO / "scripts" / "serve"), str(port)], env, tmp_path, "serve")
     try:
         ready = wait_for_status(port, "/ready/", 200, timeout=180)
