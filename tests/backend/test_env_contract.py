@@ -3,6 +3,7 @@ and it lists exactly the variables the code reads."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -63,7 +64,7 @@ def values_seen_by_bash() -> dict[str, str]:
     result = subprocess.run(
         ["bash", "--noprofile", "--norc", "-c", script],
         capture_output=True,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": os.environ["PATH"]},
         check=True,
     )
     pairs = (item.split("=", 1) for item in result.stdout.decode().split("\0") if "=" in item)

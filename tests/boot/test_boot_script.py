@@ -4,6 +4,7 @@ JSON quoting, and tools from PATH only."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -44,7 +45,7 @@ def sourced(snippet: str) -> subprocess.CompletedProcess:
         ["bash", "-c", f'source "{BOOT}"; {snippet}'],
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": os.environ["PATH"]},
         timeout=10,
     )
 

@@ -4,6 +4,7 @@ the table in docs/BOOT_AND_RUNTIME.md ("`.env` files"); this test keeps them tru
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -31,7 +32,7 @@ CASES = {
 def bash_value(path: Path) -> str | None:
     result = subprocess.run(
         ["bash", "-c", 'set -a; . "$1"; [[ -v KEY ]] && printf "%s" "$KEY"', "_", str(path)],
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": os.environ["PATH"]},
         capture_output=True,
     )
     return result.stdout.decode() if result.returncode == 0 else UNSET
