@@ -110,6 +110,7 @@ def main() -> None:
     plan = QUICK if args.quick else FULL
     started = time.monotonic()
     before = machine()
+    commit = git_commit()  # now: others may commit while the benchmarks run
     ours = "nix/boot.sh" if boot_script_present() else "gunicorn_config.py (nix/boot.sh absent)"
     progress(started, f"workers per server: {worker_count()}; ours boots with {ours}")
     figures = run(plan, args.only, started)
@@ -118,7 +119,7 @@ def main() -> None:
         "mode": "quick" if args.quick else "full",
         "plan": vars(plan),
         "stages": args.only,
-        "commit": git_commit(),
+        "commit": commit,
         "ours": ours,
         "workers": worker_count(),
         "machine": before,
