@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from config.env import ConfigError, Env, exit_on_config_error
 from config.gunicorn_hooks import when_ready, worker_exit  # noqa: F401 - hooks, found by name
 from config.gunicorn_logging import logconfig_dict as build_logconfig
-from config.logging import writable_log_file
+from config.logging import skip_unprinted_record_fields, writable_log_file
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -77,6 +77,7 @@ wsgi_app = "config.wsgi:application"
 # Heartbeat files on tmpfs: a worker's heartbeat never blocks on a slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 logger_class = "config.gunicorn_logging.JsonAccessLogger"
+skip_unprinted_record_fields()
 logconfig_dict = build_logconfig(
     level=loglevel.upper(), access_file=access_file, error_file=error_file
 )
