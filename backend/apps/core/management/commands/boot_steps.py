@@ -32,7 +32,7 @@ from django.db.migrations.executor import MigrationExecutor
 from config.env import EXIT_CONFIG
 from config.logging import KeelsonJsonFormatter
 
-from ._migration_lock import migration_lock
+from ._advisory_lock import COLLECTSTATIC_LOCK_KEY, MIGRATION_LOCK_KEY, advisory_lock
 from ._static_fingerprint import sources_fingerprint, store_fingerprint, stored_fingerprint
 
 EXIT_OK = 0
@@ -146,7 +146,9 @@ class Steps:
         connection = connections[DEFAULT_DB_ALIAS]
         started = time.monotonic()
         try:
-            with migration_lock(connection, on_wait=self.announce_wait) as waited_ms:
+            with advisory_lock(
+                connection, MIGRATION_LOCK_KEY, on_wait=self.announce_wait
+            ) as waited_ms:
                 waited = {} if waited_ms is None else {"waited_ms": waited_ms}
                 # Planned under the lock: a replica that waited sees what the other applied.
                 executor = MigrationExecutor(connection)
@@ -187,8 +189,29 @@ class Steps:
                     duration_ms=round((time.monotonic() - started) * 1000),
                 )
                 return EXIT_OK
-            call_command("collectstatic", interactive=False, verbosity=1, stdout=output)
-            store_fingerprint(root, fingerprint)
+            # Replicas sharing a STATIC_ROOT volume collect one at a time: collectstatic
+            # deletes and rewrites the hashed files another one is reading.
+            if status := self.connect():
+                return status
+            with advisory_lock(
+                connections[DEFAULT_DB_ALIAS],
+                COLLECTSTATIC_LOCK_KEY,
+                on_wait=lambda: self.info(
+                    "collectstatic",
+                    "waiting for the collectstatic lock: another process is collecting",
+                ),
+            ) as waited_ms:
+                if stored_fingerprint(root) == fingerprint:
+                    self.info(
+                        "collectstatic",
+                        "static files collected by another process meanwhile: skipped",
+                        static_root=str(root),
+                        skipped=True,
+                        waited_ms=waited_ms,
+                    )
+                    return EXIT_OK
+                call_command("collectstatic", interactive=False, verbosity=1, stdout=output)
+                store_fingerprint(root, fingerprint)
         except Exception as error:  # a failed collectstatic stops the boot
             return self.failed("collectstatic", error, EXIT_COLLECTSTATIC)
         summary = output.getvalue().strip().splitlines()
