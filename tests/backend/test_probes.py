@@ -8,27 +8,15 @@ import pytest
 from httpclient import request, wait_for_status
 from ports import free_port
 from postgres import PostgresServer
-from processes import gunicorn, manage
+from processes import gunicorn
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def served(own_postgres: PostgresServer, production_env: dict[str, str], tmp_path: Path):
+def served(own_postgres: PostgresServer, production_env: dict[str, str], serve_migrated):
     """gunicorn on a migrated database of its own server (which the test may stop)."""
-    port = free_port()
-    env = {
-        **production_env,
-        **own_postgres.env(own_postgres.create_database()),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-    }
-    migrated = manage(["migrate", "--noinput", "-v0"], env)
-    assert migrated.returncode == 0, migrated.stderr
-    server = gunicorn(env, tmp_path)
-    wait_for_status(port, "/health/")
-    yield port, server
-    server.stop()
+    return serve_migrated({**production_env, **own_postgres.env(own_postgres.create_database())})
 
 
 def test_health_is_200_with_service_and_version(served) -> None:

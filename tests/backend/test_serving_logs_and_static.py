@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-from httpclient import request, wait_for_status
-from ports import free_port
-from processes import Process, gunicorn, manage
+from httpclient import request
+from processes import Process
 
 pytestmark = pytest.mark.slow
 
@@ -18,21 +16,9 @@ HTTPS = {"Host": "app.example.com", "X-Forwarded-Proto": "https"}
 
 
 @pytest.fixture
-def server(production_env: dict[str, str], tmp_path: Path):
+def server(production_env: dict[str, str], serve_migrated):
     """gunicorn with the test-only error view, on a migrated database."""
-    port = free_port()
-    env = {
-        **production_env,
-        "DJANGO_SETTINGS_MODULE": "keelson_testing.settings",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-    }
-    migrated = manage(["migrate", "--noinput", "-v0"], env)
-    assert migrated.returncode == 0, migrated.stderr
-    process = gunicorn(env, tmp_path)
-    wait_for_status(port, "/health/")
-    yield port, process
-    assert process.stop() == 0
+    return serve_migrated({**production_env, "DJANGO_SETTINGS_MODULE": "keelson_testing.settings"})
 
 
 def lines_for(process: Process, request_id: str) -> list[dict]:
