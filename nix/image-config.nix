@@ -27,6 +27,9 @@ in
     "HOME=/tmp"
     "LOG_DIR=/app/logs"
     "SSL_CERT_FILE=/etc/ssl/certs/ca-bundle.crt"
+    # Only /bin/boot is there: `docker exec <container> boot ...`. The boot script sets
+    # its own PATH to exactly its tools.
+    "PATH=/bin"
   ];
   ExposedPorts."8000/tcp" = { };
   Healthcheck = {

@@ -32,9 +32,12 @@ in
 dockerTools.buildLayeredImage {
   name = "keelson";
   tag = version;
+  # `boot` itself is linked as /bin/boot (and PATH=/bin): operators run
+  # `docker exec <container> boot manage ...` without knowing its store path.
   contents = [
     nss
     dockerTools.caCertificates
+    boot
   ];
   # Runs under fakeroot in the image root (relative paths); the ownership it records goes
   # into the layer. Store paths cannot carry mode 1777 or another owner, so these two

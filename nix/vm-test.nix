@@ -56,6 +56,9 @@ testers.runNixOSTest {
         uid = machine.succeed(f"ps -o uid= -p {pid}").strip()
         assert uid == "10001", f"gunicorn runs as uid {uid}"
 
+    with subtest("boot is on the image's PATH for docker exec"):
+        machine.succeed("podman exec app boot healthcheck")
+
     with subtest("every log line is JSON"):
         lines = machine.succeed("podman logs app 2>&1").strip().splitlines()
         assert lines, "no log lines"

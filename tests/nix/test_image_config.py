@@ -45,6 +45,8 @@ def test_the_env_selects_production_and_the_prebuilt_static_files(config: dict) 
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
     assert env["HOME"] == "/tmp"
     assert env["LOG_DIR"] == "/app/logs"
+    # Only the image's /bin/boot link is on it: `docker exec <container> boot ...`.
+    assert env["PATH"] == "/bin"
     assert "SECRET_KEY" not in env
     assert "POSTGRES_PASSWORD" not in env
 
