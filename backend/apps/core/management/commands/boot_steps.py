@@ -174,6 +174,17 @@ class Steps:
     def announce_wait(self) -> None:
         self.info("migrate", "waiting for the migration lock: another process is migrating")
 
+    def static_skipped(self, why: str, root: Path, **fields: Any) -> int:
+        """STATIC_ROOT already holds a collection of exactly these sources."""
+        self.info(
+            "collectstatic",
+            f"static files {why}: skipped",
+            static_root=str(root),
+            skipped=True,
+            **fields,
+        )
+        return EXIT_OK
+
     def collectstatic(self) -> int:
         started = time.monotonic()
         output = io.StringIO()
@@ -181,14 +192,11 @@ class Steps:
         try:
             fingerprint = sources_fingerprint()
             if stored_fingerprint(root) == fingerprint:
-                self.info(
-                    "collectstatic",
-                    "static files unchanged since the last collection: skipped",
-                    static_root=str(root),
-                    skipped=True,
+                return self.static_skipped(
+                    "unchanged since the last collection",
+                    root,
                     duration_ms=round((time.monotonic() - started) * 1000),
                 )
-                return EXIT_OK
             # Replicas sharing a STATIC_ROOT volume collect one at a time: collectstatic
             # deletes and rewrites the hashed files another one is reading.
             if status := self.connect():
@@ -202,14 +210,9 @@ class Steps:
                 ),
             ) as waited_ms:
                 if stored_fingerprint(root) == fingerprint:
-                    self.info(
-                        "collectstatic",
-                        "static files collected by another process meanwhile: skipped",
-                        static_root=str(root),
-                        skipped=True,
-                        waited_ms=waited_ms,
+                    return self.static_skipped(
+                        "collected by another process meanwhile", root, waited_ms=waited_ms
                     )
-                    return EXIT_OK
                 call_command("collectstatic", interactive=False, verbosity=1, stdout=output)
                 store_fingerprint(root, fingerprint)
         except Exception as error:  # a failed collectstatic stops the boot
