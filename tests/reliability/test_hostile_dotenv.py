@@ -24,7 +24,7 @@ CASES = {
     "unquoted space in the value": (b"KEY=a b\n", UNSET, "a b"),
     "spaces around =": (b"KEY = value\n", UNSET, "value"),
     "CRLF line endings": (b"KEY=value\r\nOTHER=x\r\n", "value\r", "value"),
-    "UTF-8 BOM": (b"\xef\xbb\xbfKEY=value\n", UNSET, UNSET),
+    "UTF-8 BOM": (b"\xef\xbb\xbfKEY=value\n", UNSET, "value"),
     "duplicate keys": (b"KEY=first\nKEY=second\n", "second", "second"),
 }
 
