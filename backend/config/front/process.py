@@ -1,0 +1,240 @@
+"""The front's process: nginx started, watched and stopped by the boot (no supervisor).
+
+    config = front_config(env, bind=..., ...)   # validation: problems left on env
+    front = start(config)                       # nginx listening, or FrontError
+    front.healthy()                             # nginx still running
+    stop(front, graceful=True)                  # in-flight requests finish, then exit
+
+nginx's access lines are JSON already (log_format escape=json) and go straight to
+stdout; its error log is plain text on a pipe that a thread of this process turns into
+JSON lines with the project's keys (`logger` "front.error") on stderr, as gunicorn's
+own messages go.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from config.env import Env
+
+from .limits import read_limits
+from .nginx_conf import FrontConfig, render
+
+NGINX = "nginx"
+# nginx's error-log levels as the project's.
+LEVELS = {
+    "debug": "DEBUG",
+    "info": "INFO",
+    "notice": "INFO",
+    "warn": "WARNING",
+    "error": "ERROR",
+    "crit": "CRITICAL",
+    "alert": "CRITICAL",
+    "emerg": "CRITICAL",
+}
+# 2026/11/24 00:40:00 [error] 12#12: *5 message
+ERROR_LINE = re.compile(r"^\S+ \S+ \[(?P<level>\w+)\] (?:\d+#\d+: )?(?:\*\d+ )?(?P<message>.*)$")
+GUNICORN_LEVELS = {"debug": "info", "info": "warn", "warning": "warn", "error": "error"}
+STARTUP_TIMEOUT = 10.0
+
+
+class FrontError(Exception):
+    """nginx could not start (its own lines say why, already logged)."""
+
+
+def front_config(
+    env: Env,
+    *,
+    bind: list[str],
+    app_timeout: int,
+    keepalive_timeout: int,
+    graceful_timeout: int,
+    log_level: str = "info",
+    run_dir: Path | None = None,
+) -> FrontConfig:
+    """The front's configuration; bad variables are left as problems on `env`.
+
+    `bind` is where clients connect (GUNICORN_BIND); gunicorn itself then binds the
+    front's unix socket (`FrontConfig.app_socket`).
+    """
+    limits = read_limits(env)
+    if run_dir is None:
+        run_dir = Path(tempfile.gettempdir()) / f"keelson-front-{os.getpid()}"
+    user = pwd.getpwuid(os.geteuid()).pw_name if os.geteuid() == 0 else None
+    return FrontConfig(
+        listen=tuple(bind),
+        run_dir=run_dir,
+        limits=limits,
+        app_timeout=app_timeout,
+        keepalive_timeout=max(keepalive_timeout, 1),
+        graceful_timeout=graceful_timeout,
+        error_log_level=GUNICORN_LEVELS.get(log_level, "warn"),
+        # nginx started as root would run its workers as `nobody`; the image never runs
+        # as root, a development machine may: the workers stay the caller's user.
+        user=user,
+    )
+
+
+def error_line_json(text: str) -> str:
+    """One line of nginx's error log in the project's JSON shape."""
+    match = ERROR_LINE.match(text)
+    level, message = ("ERROR", text) if match is None else (
+        LEVELS.get(match["level"], "ERROR"),
+        match["message"],
+    )
+    return json.dumps(
+        {
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": level,
+            "logger": "front.error",
+            "message": message,
+            "request_id": None,
+        }
+    )
+
+
+def relay_error_log(pipe: IO[bytes], out: IO[str]) -> None:
+    for raw in pipe:
+        text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if text:
+            with contextlib.suppress(Exception):
+                out.write(error_line_json(text) + "\n")
+                out.flush()
+
+
+class Front:
+    def __init__(self, config: FrontConfig, popen: subprocess.Popen, relay: threading.Thread):
+        self.config = config
+        self.popen = popen
+        self.relay = relay
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def healthy(self) -> bool:
+        """nginx's master still runs (whoever reaped it: gunicorn's arbiter reaps every
+        child of the process it runs in)."""
+        if self.popen.poll() is not None:
+            return False
+        try:
+            os.kill(self.popen.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def wait_gone(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.healthy():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+
+def make_run_dir(config: FrontConfig) -> None:
+    """The directory of the front's sockets, configuration and buffers: it must exist
+    before gunicorn binds its socket there."""
+    config.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def tcp_addresses(config: FrontConfig) -> list[tuple[str, int]]:
+    found = []
+    for entry in config.listen:
+        if entry.startswith("unix:"):
+            continue
+        host, _, port = entry.rpartition(":")
+        host = host.strip("[]")
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "*": "127.0.0.1", "::": "::1"}.get(  # noqa: S104
+            host, host
+        )
+        found.append((host, int(port)))
+    return found
+
+
+def listening(config: FrontConfig) -> bool:
+    for host, port in tcp_addresses(config):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex((host, port)) != 0:
+                return False
+    return all(
+        Path(entry.removeprefix("unix:")).exists()
+        for entry in config.listen
+        if entry.startswith("unix:")
+    )
+
+
+def start(config: FrontConfig, *, stdout: IO | None = None, stderr: IO[str] | None = None) -> Front:
+    """Start nginx; return once it listens on every address. FrontError if it cannot
+    (its error lines, already printed, say why: a port in use, a bad address)."""
+    executable = shutil.which(NGINX)
+    if executable is None:
+        raise FrontError("nginx is not on PATH")
+    make_run_dir(config)
+    with contextlib.suppress(FileNotFoundError):
+        config.pid_path.unlink()
+    config.conf_path.write_text(render(config), encoding="utf-8")
+    popen = subprocess.Popen(
+        [executable, "-p", str(config.run_dir), "-c", str(config.conf_path), "-e", "stderr"],
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        # nginx keeps only TZ from the environment: UTC makes its access timestamps UTC.
+        env={"TZ": "UTC"},
+    )
+    relay = threading.Thread(
+        target=relay_error_log,
+        args=(popen.stderr, stderr or sys.stderr),
+        daemon=True,
+        name="front-error-log",
+    )
+    relay.start()
+    front = Front(config, popen, relay)
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not listening(config):
+        if not front.healthy():
+            raise FrontError(f"nginx exited with {popen.returncode} at start")
+        if time.monotonic() > deadline:
+            stop(front, graceful=False)
+            raise FrontError(f"nginx did not listen within {STARTUP_TIMEOUT:g} s")
+        time.sleep(0.02)
+    return front
+
+
+def stop(front: Front, *, graceful: bool, timeout: float | None = None) -> None:
+    """graceful: stop accepting, let in-flight requests finish (SIGQUIT; nginx closes
+    connections still open after worker_shutdown_timeout). Otherwise SIGTERM. SIGKILL
+    when it has not exited by `timeout`."""
+    if timeout is None:
+        timeout = front.config.graceful_timeout + 5.0
+    if front.healthy():
+        with contextlib.suppress(ProcessLookupError):
+            front.popen.send_signal(signal.SIGQUIT if graceful else signal.SIGTERM)
+        if not front.wait_gone(timeout):
+            with contextlib.suppress(ProcessLookupError):
+                front.popen.kill()
+            front.wait_gone(5.0)
+    with contextlib.suppress(subprocess.TimeoutExpired, ChildProcessError):
+        front.popen.wait(timeout=1)
+    front.relay.join(timeout=2)
+
+
+def remove_run_dir(config: FrontConfig) -> None:
+    """After gunicorn stopped too: its socket lives in the same directory."""
+    shutil.rmtree(config.run_dir, ignore_errors=True)
