@@ -117,3 +117,14 @@ def gunicorn(env: dict[str, str], log_dir: Path, name: str = "gunicorn") -> Proc
         log_dir,
         name,
     )
+
+
+# Debian installs nginx, the front, in /usr/sbin, which an unprivileged PATH may lack.
+FRONT_PATH_EXTRA = "/usr/sbin"
+
+
+def fronted(env: dict[str, str], log_dir: Path, name: str = "fronted") -> Process:
+    """gunicorn behind the front (nginx), started as the boot starts them: one process
+    (config.front.serve) that runs gunicorn and owns nginx."""
+    env = {**env, "PATH": f"{env.get('PATH', '')}:{FRONT_PATH_EXTRA}"}
+    return Process([sys.executable, "-m", "config.front.serve"], env, log_dir, name)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import socketserver
 import threading
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 # A probe that cannot be answered in this time is a failed probe anyway.
 CONNECTION_TIMEOUT = 2.0
 
@@ -53,10 +55,14 @@ class ProbeHandler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         request_line = self.rfile.readline(1024)
+        request_id = b""
         # The rest of the head: the front sends a few short headers.
         while (line := self.rfile.readline(8192)) not in (b"\r\n", b"\n", b""):
             if len(line) >= 8192:
                 return
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"x-request-id":
+                request_id = value.strip()
         server: LivenessServer = self.server  # type: ignore[assignment]
         method = request_line.split(b" ", 1)[0]
         if method not in (b"GET", b"HEAD"):
@@ -68,8 +74,12 @@ class ProbeHandler(socketserver.StreamRequestHandler):
         head = (
             f"HTTP/1.0 {status} {reason}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(payload)}\r\nCache-Control: no-store\r\n"
-            "Connection: close\r\n\r\n"
+            "Connection: close\r\n"
         ).encode()
+        # The front validated the id (apps/core/request_id.py's rules) before sending it.
+        if request_id and REQUEST_ID.fullmatch(request_id):
+            head += b"X-Request-ID: " + request_id + b"\r\n"
+        head += b"\r\n"
         self.wfile.write(head + (b"" if method == b"HEAD" else payload))
 
 

@@ -163,12 +163,11 @@ http {{
         "~^(?<s>[1-9][0-9]*)\\.(?<ms>[0-9]{{3}})$" $s$ms;
         default 0;
     }}
-    # Requests the application answered are logged by gunicorn (with the same request
-    # id); the front logs what it answered itself, and what never reached a worker.
-    map $upstream_status $keelson_front_answered {{
+    # What the application answered (its answers carry X-Request-ID) gunicorn logs, with
+    # the same request id; the front logs the rest: what it answered itself, what gunicorn
+    # refused before the application saw it, and what never reached a worker.
+    map $upstream_http_x_request_id $keelson_front_answered {{
         "" 1;
-        "502" 1;
-        "504" 1;
         default 0;
     }}
     log_format keelson escape=json '{ACCESS_LINE}';
@@ -209,6 +208,10 @@ http {{
         proxy_set_header X-Real-IP $remote_addr;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header Connection close;
+        # Every answer carries the id the request was given here, also those gunicorn
+        # refuses before the application sees them (the application echoes the same id).
+        proxy_hide_header X-Request-ID;
+        add_header X-Request-ID $keelson_request_id always;
 
         error_page {NGINX_HEADER_TOO_LARGE} =431 @header_too_large;
         error_page 400 @bad_request;
