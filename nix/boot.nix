@@ -7,6 +7,7 @@
   coreutils,
   pythonEnv,
   pgIsReady,
+  front,
 }:
 writeShellApplication {
   name = "boot";
@@ -15,6 +16,8 @@ writeShellApplication {
     coreutils
     pythonEnv
     pgIsReady
+    # nginx, started and stopped by the boot in front of gunicorn (nix/front.nix).
+    front
   ];
   inheritPath = false;
 }
