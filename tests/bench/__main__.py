@@ -89,7 +89,9 @@ def run(plan: Plan, stages: list[str], started: float) -> list[Figure]:
             progress(started, f"throughput and memory: wrk {plan.load_seconds:g} s per figure")
             figures.extend(throughput(setup, plan.load_seconds, plan.warmup_seconds))
         if "slow" in stages:
-            progress(started, f"slow clients: wrk {plan.load_seconds:g} s per side, attack scenarios")
+            progress(
+                started, f"slow clients: wrk {plan.load_seconds:g} s per side, attack scenarios"
+            )
             figures.extend(slow_client_figures(setup, plan.load_seconds, plan.warmup_seconds))
         if "soak" in stages:
             progress(started, f"soak: {plan.soak_seconds:g} s of mixed load, then SIGTERM")

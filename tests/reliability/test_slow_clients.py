@@ -4,6 +4,7 @@ JSON line, and SIGTERM in the middle of it all lets in-flight requests finish.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from httpclient import request
 from postgres import PostgresServer
 from processes import base_env, fronted
 from reliability_ledger import LEDGER
@@ -37,14 +39,15 @@ def front_server(
         assert served.process.stop() == 0
 
 
-def raw_exchange(port: int, data: bytes, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
+def raw_exchange(
+    port: int, data: bytes, timeout: float = 10.0
+) -> tuple[int, dict[str, str], bytes]:
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        try:
+        # The front may answer (and close) before everything was sent.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the front answered before everything was sent
         chunks = []
-        with __import__("contextlib").suppress(ConnectionResetError):
+        with contextlib.suppress(ConnectionResetError):
             while chunk := sock.recv(65536):
                 chunks.append(chunk)
     head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
@@ -93,8 +96,6 @@ def test_liveness_and_ordinary_requests_survive_slow_headers_and_bodies(
 def test_liveness_body_reports_the_master_and_its_workers(front_server: Served) -> None:
     answer = timed_get(front_server.port, "/health/", 2.0)
     assert answer.status == 200
-    from httpclient import request
-
     body = request(front_server.port, "/health/", headers={"Host": "anything.invalid"}).json()
     assert body["status"] == "healthy"
     assert body["service"] == "keelson"
@@ -179,10 +180,13 @@ def test_sigterm_during_the_attack_lets_in_flight_requests_finish_and_exits_0(
                 for _ in range(3)
             ]
             deadline = time.monotonic() + 10
-            while sum(
-                "slow request started" in line.get("message", "")
-                for line in served.process.json_lines()
-            ) < 3:
+            while (
+                sum(
+                    "slow request started" in line.get("message", "")
+                    for line in served.process.json_lines()
+                )
+                < 3
+            ):
                 assert time.monotonic() < deadline, "the slow requests never reached a worker"
                 time.sleep(0.02)
             LEDGER.fault("SIGTERM during the slow-client attack")

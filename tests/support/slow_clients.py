@@ -168,11 +168,13 @@ class Answer:
     error: str | None
 
 
-def timed_get(port: int, path: str, timeout: float, headers: dict[str, str] | None = None) -> Answer:
+def timed_get(
+    port: int, path: str, timeout: float, headers: dict[str, str] | None = None
+) -> Answer:
     started = time.monotonic()
     try:
         response = request(port, path, timeout=timeout, headers=headers)
-    except Exception as error:  # noqa: BLE001 - every client-side failure is a data point
+    except Exception as error:
         return Answer(path, started, time.monotonic() - started, None, type(error).__name__)
     return Answer(path, started, time.monotonic() - started, response.status, None)
 
@@ -253,9 +255,7 @@ class AttackReport:
 
     @property
     def probes_ok(self) -> int:
-        return sum(
-            1 for a in self.probes if a.status == 200 and a.seconds <= self.probe_deadline
-        )
+        return sum(1 for a in self.probes if a.status == 200 and a.seconds <= self.probe_deadline)
 
     @property
     def ordinary_ok(self) -> int:
@@ -283,7 +283,11 @@ class AttackReport:
             "ordinary": len(self.ordinary),
             "ordinary_ok": self.ordinary_ok,
             "ordinary_errors": sorted(
-                {str(a.status or a.error) for a in self.ordinary if not (a.status and a.status < 500)}
+                {
+                    str(a.status or a.error)
+                    for a in self.ordinary
+                    if not (a.status and a.status < 500)
+                }
             ),
             "attack": vars(self.counts),
         }

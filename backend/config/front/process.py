@@ -93,9 +93,13 @@ def front_config(
 def error_line_json(text: str) -> str:
     """One line of nginx's error log in the project's JSON shape."""
     match = ERROR_LINE.match(text)
-    level, message = ("ERROR", text) if match is None else (
-        LEVELS.get(match["level"], "ERROR"),
-        match["message"],
+    level, message = (
+        ("ERROR", text)
+        if match is None
+        else (
+            LEVELS.get(match["level"], "ERROR"),
+            match["message"],
+        )
     )
     return json.dumps(
         {
