@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import signal
 import socket
 import time
@@ -24,6 +25,8 @@ from slow_clients import SlowClients, attack, timed_get
 pytestmark = pytest.mark.slow
 
 ATTACK_SECONDS = 30
+# The timestamps of every line: UTC, ISO 8601 with milliseconds (config.logging).
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 ORDINARY_REQUESTS = 500
 
 
@@ -142,6 +145,8 @@ def test_limits_answer_4xx_with_one_json_line_and_no_worker_dies(
     access = [line for line in logged if line["logger"].endswith(".access")]
     assert len(access) == 1, logged
     assert access[0]["status"] == status
+    assert list(access[0])[:5] == ["timestamp", "level", "logger", "message", "request_id"]
+    assert TIMESTAMP.fullmatch(access[0]["timestamp"]), access[0]["timestamp"]
     if body.strip().startswith(b"{"):
         assert json.loads(body)["error"]
     assert front_server.workers() == workers

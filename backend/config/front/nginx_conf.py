@@ -73,6 +73,10 @@ class FrontConfig:
         return self.run_dir / "nginx.conf"
 
     @property
+    def access_fifo(self) -> Path:
+        return self.run_dir / "access.fifo"
+
+    @property
     def pid_path(self) -> Path:
         return self.run_dir / "nginx.pid"
 
@@ -221,7 +225,7 @@ http {{
         error_page 429 @too_many_connections;
         error_page 502 504 =503 @unavailable;
 
-        access_log /dev/stdout keelson if=$keelson_front_answered;
+        access_log {config.access_fifo} keelson if=$keelson_front_answered;
 
 {liveness_locations}
 

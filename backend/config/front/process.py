@@ -5,10 +5,12 @@
     front.healthy()                             # nginx still running
     stop(front, graceful=True)                  # in-flight requests finish, then exit
 
-nginx's access lines are JSON already (log_format escape=json) and go straight to
-stdout; its error log is plain text on a pipe that a thread of this process turns into
-JSON lines with the project's keys (`logger` "front.error") on stderr, as gunicorn's
-own messages go.
+nginx's access lines are JSON already (log_format escape=json); nginx writes them into a
+FIFO in its run directory and a thread of this process copies them to stdout (nginx
+cannot open /dev/stdout itself when it runs as another user than the one owning the
+container's output pipe, uid 10001 in the image). Its error log is plain text on its
+stderr, a pipe that another thread turns into JSON lines with the project's keys
+(`logger` "front.error") on stderr, as gunicorn's own messages go.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import os
 import pwd
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -112,6 +115,29 @@ def error_line_json(text: str) -> str:
     )
 
 
+def relay_access_log(fifo: int, out: IO[bytes]) -> None:
+    """Copy the access lines (JSON already) from the FIFO, a line at a time."""
+    with os.fdopen(fifo, "rb", buffering=0) as lines:
+        for line in iter(lines.readline, b""):
+            with contextlib.suppress(Exception):
+                out.write(line)
+                out.flush()
+
+
+def open_access_fifo(config: FrontConfig) -> tuple[int, int]:
+    """The FIFO nginx writes its access lines into: its read end, opened before nginx
+    opens it for writing (which would otherwise wait for a reader), and a write end this
+    process holds until the front stops, so the reader never sees an end of file while
+    nginx starts or reopens its logs."""
+    with contextlib.suppress(FileNotFoundError):
+        config.access_fifo.unlink()
+    os.mkfifo(config.access_fifo, 0o600)
+    read_end = os.open(config.access_fifo, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    os.set_blocking(read_end, True)
+    write_end = os.open(config.access_fifo, os.O_WRONLY | os.O_CLOEXEC)
+    return read_end, write_end
+
+
 def relay_error_log(pipe: IO[bytes], out: IO[str]) -> None:
     for raw in pipe:
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
@@ -122,10 +148,17 @@ def relay_error_log(pipe: IO[bytes], out: IO[str]) -> None:
 
 
 class Front:
-    def __init__(self, config: FrontConfig, popen: subprocess.Popen, relay: threading.Thread):
+    def __init__(
+        self,
+        config: FrontConfig,
+        popen: subprocess.Popen,
+        relays: list[threading.Thread],
+        held_fds: list[int],
+    ) -> None:
         self.config = config
         self.popen = popen
-        self.relay = relay
+        self.relays = relays
+        self.held_fds = held_fds
 
     @property
     def pid(self) -> int:
@@ -184,7 +217,21 @@ def listening(config: FrontConfig) -> bool:
     )
 
 
-def start(config: FrontConfig, *, stdout: IO | None = None, stderr: IO[str] | None = None) -> Front:
+def raise_open_file_limit(config: FrontConfig) -> None:
+    """Each connection the front holds is a file descriptor (two when proxied): raise the
+    soft limit toward what FRONT_MAX_CONNECTIONS needs, as far as the hard limit allows.
+    nginx inherits it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 2 * config.limits.max_connections + 64
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def start(
+    config: FrontConfig, *, stdout: IO[bytes] | None = None, stderr: IO[str] | None = None
+) -> Front:
     """Start nginx; return once it listens on every address. FrontError if it cannot
     (its error lines, already printed, say why: a port in use, a bad address)."""
     executable = shutil.which(NGINX)
@@ -194,22 +241,33 @@ def start(config: FrontConfig, *, stdout: IO | None = None, stderr: IO[str] | No
     with contextlib.suppress(FileNotFoundError):
         config.pid_path.unlink()
     config.conf_path.write_text(render(config), encoding="utf-8")
+    raise_open_file_limit(config)
+    access_fifo, access_fifo_held = open_access_fifo(config)
     popen = subprocess.Popen(
         [executable, "-p", str(config.run_dir), "-c", str(config.conf_path), "-e", "stderr"],
         stdin=subprocess.DEVNULL,
-        stdout=stdout,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         # nginx keeps only TZ from the environment: UTC makes its access timestamps UTC.
         env={"TZ": "UTC"},
     )
-    relay = threading.Thread(
-        target=relay_error_log,
-        args=(popen.stderr, stderr or sys.stderr),
-        daemon=True,
-        name="front-error-log",
-    )
-    relay.start()
-    front = Front(config, popen, relay)
+    relays = [
+        threading.Thread(
+            target=relay_error_log,
+            args=(popen.stderr, stderr or sys.stderr),
+            daemon=True,
+            name="front-error-log",
+        ),
+        threading.Thread(
+            target=relay_access_log,
+            args=(access_fifo, stdout or sys.stdout.buffer),
+            daemon=True,
+            name="front-access-log",
+        ),
+    ]
+    for relay in relays:
+        relay.start()
+    front = Front(config, popen, relays, [access_fifo_held])
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while not listening(config):
         if not front.healthy():
@@ -236,7 +294,12 @@ def stop(front: Front, *, graceful: bool, timeout: float | None = None) -> None:
             front.wait_gone(5.0)
     with contextlib.suppress(subprocess.TimeoutExpired, ChildProcessError):
         front.popen.wait(timeout=1)
-    front.relay.join(timeout=2)
+    for fd in front.held_fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    front.held_fds.clear()
+    for relay in front.relays:
+        relay.join(timeout=2)
 
 
 def remove_run_dir(config: FrontConfig) -> None:
