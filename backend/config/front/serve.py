@@ -93,6 +93,12 @@ class FrontedApplication(BaseApplication):
                 log.error("the front could not start: %s", error)
                 raise SystemExit(1) from None
             server.front = self.front
+            log.info(
+                "front (nginx, pid %s) listening on %s; gunicorn behind it on unix:%s",
+                self.front.pid,
+                ", ".join(config.listen),
+                config.app_socket,
+            )
 
         self.cfg.set("when_ready", when_ready)
 
