@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import signal
 import socket
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from httpclient import request
+from ports import port_is_open
 from postgres import PostgresServer
 from processes import base_env, fronted
 from reliability_ledger import LEDGER
@@ -200,3 +202,26 @@ def test_sigterm_during_the_attack_lets_in_flight_requests_finish_and_exits_0(
         code = served.process.wait(timeout=60)
     assert [answer.status for answer in answers] == [200, 200, 200], answers
     assert code == 0
+
+
+def nginx_master(served: Served) -> int:
+    for pid in served.workers():
+        if Path(f"/proc/{pid}/comm").read_text().strip() == "nginx":
+            return pid
+    raise AssertionError("no nginx among the master's children")
+
+
+def test_a_front_that_dies_stops_gunicorn_and_exits_1(
+    app_env, tmp_path: Path, watch: Watch
+) -> None:
+    served = start_fronted(app_env(), tmp_path, watch, workers=2)
+    front = nginx_master(served)
+    LEDGER.fault("the front's nginx killed with SIGKILL")
+    os.kill(front, signal.SIGKILL)
+    assert served.process.wait(timeout=60) == 1
+    errors = [line for line in served.process.json_lines() if line["level"] == "ERROR"]
+    assert [line["message"] for line in errors] == ["the front (nginx) exited: stopping gunicorn"]
+    deadline = time.monotonic() + 10
+    while port_is_open(served.port):
+        assert time.monotonic() < deadline, "something still listens on the port"
+        time.sleep(0.05)

@@ -124,11 +124,11 @@ class FrontedArbiter(Arbiter):
 
     def handle_int(self) -> None:
         self.stop_front(graceful=False)
-        raise StopIteration
+        super().handle_int()
 
     def handle_quit(self) -> None:
         self.stop_front(graceful=False)
-        raise StopIteration
+        super().handle_quit()
 
     def manage_workers(self) -> None:
         if self.front is not None and not self.front.healthy():
