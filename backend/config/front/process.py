@@ -159,6 +159,18 @@ class Front:
         self.popen = popen
         self.relays = relays
         self.held_fds = held_fds
+        self.exit_status: int | None = None
+
+    def reap(self) -> None:
+        """Collect nginx's exit status if it has ended (non-blocking)."""
+        if self.exit_status is not None:
+            return
+        try:
+            pid, status = os.waitpid(self.popen.pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid:
+            self.exit_status = status
 
     @property
     def pid(self) -> int:
@@ -167,7 +179,7 @@ class Front:
     def healthy(self) -> bool:
         """nginx's master still runs (whoever reaped it: gunicorn's arbiter reaps every
         child of the process it runs in)."""
-        if self.popen.poll() is not None:
+        if self.exit_status is not None or self.popen.poll() is not None:
             return False
         try:
             os.kill(self.popen.pid, 0)
@@ -250,6 +262,9 @@ def start(
         stderr=subprocess.PIPE,
         # nginx keeps only TZ from the environment: UTC makes its access timestamps UTC.
         env={"TZ": "UTC"},
+        # Its own process group: signals go to it from this process only, and workers
+        # left behind by a master that died can be found and stopped.
+        start_new_session=True,
     )
     relays = [
         threading.Thread(
@@ -292,6 +307,9 @@ def stop(front: Front, *, graceful: bool, timeout: float | None = None) -> None:
             with contextlib.suppress(ProcessLookupError):
                 front.popen.kill()
             front.wait_gone(5.0)
+    # Workers of a master that died (SIGKILL, out of memory) would keep the port.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(front.popen.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired, ChildProcessError):
         front.popen.wait(timeout=1)
     for fd in front.held_fds:

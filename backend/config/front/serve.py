@@ -130,6 +130,13 @@ class FrontedArbiter(Arbiter):
         self.stop_front(graceful=False)
         super().handle_quit()
 
+    def reap_workers(self) -> None:
+        # nginx is a child of this process too: collect its exit before gunicorn's reaper
+        # does, which would log it as a worker "sent SIGKILL! Perhaps out of memory?".
+        if self.front is not None:
+            self.front.reap()
+        super().reap_workers()
+
     def manage_workers(self) -> None:
         if self.front is not None and not self.front.healthy():
             log.error("the front (nginx) exited: stopping gunicorn")
