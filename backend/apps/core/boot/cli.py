@@ -1,0 +1,240 @@
+"""The boot's commands. Each validating command judges the whole environment contract
+first (every layer, every problem, exit 78) before it waits for PostgreSQL or connects.
+
+A role of the image (a web server, a one-shot migration, a worker) is one function here
+and one entry in COMMANDS.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from config.contract import BY_NAME, Values, read_one, validated
+from config.env import ConfigError, one_line
+from config.logging import skip_unprinted_record_fields
+
+from apps.core.boot.exits import (
+    EXIT_CONFIG,
+    EXIT_HEALTHCHECK,
+    EXIT_OK,
+    EXIT_USAGE,
+    finish,
+)
+from apps.core.boot.interrupt import Interrupt
+from apps.core.boot.log import BootLog
+
+STARTED = time.time()
+DEFAULT_SETTINGS = "config.settings.production"
+
+
+@dataclass
+class Boot:
+    """What every command gets: its name, the log, the validated values, signals."""
+
+    command: str
+    log: BootLog
+    values: Values
+    interrupt: Interrupt
+
+
+def wait_for_database(boot: Boot, setup) -> None:  # noqa: ANN001 - DjangoSetup, imported late
+    from apps.core.boot.postgres import wait_for_postgres
+
+    wait_for_postgres(boot.values, boot.log, boot.interrupt, setup.end_if_failed)
+
+
+# ---------------------------------------------------------------- commands
+def serve(boot: Boot) -> int:
+    """Wait for PostgreSQL, migrate, collect static files, then gunicorn in this process."""
+    from apps.core.boot.django_setup import DjangoSetup
+
+    values = boot.values
+    strict = values["MIGRATIONS_STRICT"]
+    if not strict:
+        boot.log.boxed(
+            "WARNING: EMERGENCY MODE (MIGRATIONS_STRICT=0)",
+            "A failed migrate or collectstatic does NOT stop this boot: the service may",
+            "serve on a database schema that does not match its code, and fail requests.",
+            "Use it only to bring a broken deployment back; set MIGRATIONS_STRICT=1 again.",
+        )
+    setup = DjangoSetup(boot.log, load_application).start()
+    wait_for_database(boot, setup)
+    application = setup.result()
+
+    from apps.core.boot.steps import Steps
+
+    steps = Steps(boot.log)
+    wanted = [
+        (name, run)
+        for name, run, on in (
+            ("migrate", steps.migrate, values["RUN_MIGRATIONS"]),
+            ("collectstatic", steps.collectstatic, values["RUN_COLLECTSTATIC"]),
+        )
+        if on
+    ]
+    if values["RUN_MIGRATIONS"] and (status := steps.connect()):
+        return status
+    for name, run in wanted:
+        if status := run():
+            judge_failed_step(boot, name, status, strict)
+    return start_gunicorn(boot, application)
+
+
+def judge_failed_step(boot: Boot, step: str, status: int, strict: bool) -> None:
+    """Stop the boot with the step's code, or serve anyway in emergency mode."""
+    if status not in (70, 73):  # the database or its credentials: never served through
+        finish(status)
+    if strict:
+        boot.log.error(
+            step,
+            f"{step} failed: boot stopped, gunicorn not started. Hint: fix it and redeploy "
+            "(MIGRATIONS_STRICT=0 serves anyway, emergency mode only)",
+            status,
+        )
+        finish(status)
+    boot.log.boxed(
+        f"WARNING: EMERGENCY MODE: {step} FAILED (exit {status}) AND THE SERVICE STARTS ANYWAY",
+        f"MIGRATIONS_STRICT=0 let the boot continue; requests may fail. Fix {step},",
+        "then redeploy with MIGRATIONS_STRICT=1.",
+    )
+
+
+def load_application():  # noqa: ANN201 - a WSGI callable
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()
+
+
+def start_gunicorn(boot: Boot, application) -> int:  # noqa: ANN001
+    from django.db import connections
+
+    from config.gunicorn_settings import gunicorn_settings
+
+    from apps.core.boot.server import Server
+
+    # Workers are forked from this process: none may inherit its database connection.
+    connections.close_all()
+    boot.log.info("serve", "starting gunicorn")
+    Server(gunicorn_settings(boot.values), application).run()
+    return EXIT_OK
+
+
+def migrate(boot: Boot) -> int:
+    """One-shot migration job: deploy checks, wait for PostgreSQL, locked migrate."""
+    from apps.core.boot.django_setup import DjangoSetup
+    from apps.core.boot.steps import Steps
+
+    steps = Steps(boot.log)
+    setup = DjangoSetup(boot.log, setup_django, lambda: steps.deploy_checks()).start()
+    wait_for_database(boot, setup)
+    setup.result()
+    if (status := steps.connect()) or (status := steps.migrate()):
+        return status
+    boot.log.info("migrate", "migrations done", exit_code=EXIT_OK)
+    return EXIT_OK
+
+
+def check(boot: Boot) -> int:
+    """Everything `boot` would refuse, without a database: the contract, the settings and
+    Django's deploy checks (warnings count)."""
+    from apps.core.boot.django_setup import DjangoSetup
+    from apps.core.boot.steps import Steps
+
+    DjangoSetup(boot.log, setup_django, Steps(boot.log).deploy_checks).start().result()
+    boot.log.info("check", "configuration valid", exit_code=EXIT_OK)
+    return EXIT_OK
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+def manage(args: list[str]) -> int:
+    """Any management command, same environment and settings; its own output."""
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["manage.py", *args])
+    return EXIT_OK
+
+
+def healthcheck(log: BootLog) -> int:
+    from apps.core.boot.healthcheck import health_problem
+
+    bind = read_one(BY_NAME["GUNICORN_BIND"])[0]
+    problem = health_problem(bind)
+    if problem is None:
+        return EXIT_OK
+    log.error("healthcheck", f"healthcheck failed: {problem}", EXIT_HEALTHCHECK)
+    return EXIT_HEALTHCHECK
+
+
+@dataclass(frozen=True)
+class Command:
+    run: Callable[[Boot], int]
+
+
+# Commands that validate the contract, log the configuration and honour signals.
+COMMANDS: dict[str, Command] = {
+    "serve": Command(serve),
+    "migrate": Command(migrate),
+    "check": Command(check),
+}
+USAGE = "boot [serve] | boot migrate | boot check | boot healthcheck | boot manage ARGS..."
+
+
+# ---------------------------------------------------------------- dispatch
+def usage_error(log: BootLog, message: str) -> int:
+    log.error("usage", f"{message}. Hint: {USAGE}", EXIT_USAGE)
+    return EXIT_USAGE
+
+
+def validated_or_finish(log: BootLog) -> Values:
+    """The whole contract, or every problem on its own line and exit 78."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    if not os.environ["DJANGO_SETTINGS_MODULE"]:
+        os.environ["DJANGO_SETTINGS_MODULE"] = DEFAULT_SETTINGS
+    try:
+        # Remembered for this process: the settings module reads these same values.
+        return validated()
+    except ConfigError as error:
+        log.problems(error.lines)
+        finish(EXIT_CONFIG)
+
+
+def run(argv: list[str]) -> int:
+    skip_unprinted_record_fields()
+    log = BootLog(STARTED)
+    name, args = (argv[0], argv[1:]) if argv else ("serve", [])
+    if name == "manage":
+        if not args:
+            return usage_error(
+                log, "boot manage needs a management command, e.g. boot manage showmigrations"
+            )
+        validated_or_finish(log)
+        return manage(args)
+    if name not in (*COMMANDS, "healthcheck"):
+        return usage_error(log, f"unknown command {one_line(name)!r}")
+    if args:
+        return usage_error(log, f"boot {name} takes no arguments, got {one_line(' '.join(args))!r}")
+    if name == "healthcheck":
+        return healthcheck(log)
+    interrupt = Interrupt(log)
+    interrupt.install()
+    values = validated_or_finish(log)
+    log.info(
+        "config",
+        f"boot {name}: effective configuration (secrets masked)",
+        command=name,
+        config=values.shown(),
+    )
+    return COMMANDS[name].run(Boot(name, log, values, interrupt))
+
+
+def main() -> None:
+    finish(run(sys.argv[1:]))
