@@ -13,10 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from config.contract import BY_NAME, Values, read_one, validated
-from config.env import ConfigError, one_line
-from config.logging import skip_unprinted_record_fields
-
 from apps.core.boot.exits import (
     EXIT_CONFIG,
     EXIT_HEALTHCHECK,
@@ -26,6 +22,9 @@ from apps.core.boot.exits import (
 )
 from apps.core.boot.interrupt import Interrupt
 from apps.core.boot.log import BootLog
+from config.contract import BY_NAME, Values, read_one, validated
+from config.env import ConfigError, one_line
+from config.logging import skip_unprinted_record_fields
 
 STARTED = time.time()
 DEFAULT_SETTINGS = "config.settings.production"
@@ -41,7 +40,7 @@ class Boot:
     interrupt: Interrupt
 
 
-def wait_for_database(boot: Boot, setup) -> None:  # noqa: ANN001 - DjangoSetup, imported late
+def wait_for_database(boot: Boot, setup) -> None:
     from apps.core.boot.postgres import wait_for_postgres
 
     wait_for_postgres(boot.values, boot.log, boot.interrupt, setup.end_if_failed)
@@ -103,18 +102,17 @@ def judge_failed_step(boot: Boot, step: str, status: int, strict: bool) -> None:
     )
 
 
-def load_application():  # noqa: ANN201 - a WSGI callable
+def load_application():
     from django.core.wsgi import get_wsgi_application
 
     return get_wsgi_application()
 
 
-def start_gunicorn(boot: Boot, application) -> int:  # noqa: ANN001
+def start_gunicorn(boot: Boot, application) -> int:
     from django.db import connections
 
-    from config.gunicorn_settings import gunicorn_settings
-
     from apps.core.boot.server import Server
+    from config.gunicorn_settings import gunicorn_settings
 
     # Workers are forked from this process: none may inherit its database connection.
     connections.close_all()

@@ -8,10 +8,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from config.env import ConfigError
-
 from apps.core.boot.exits import EXIT_CONFIG, EXIT_MIGRATE, EXIT_OK, finish
 from apps.core.boot.log import BootLog
+from config.env import ConfigError
 
 
 class DjangoSetup:

@@ -36,7 +36,9 @@ class BootLog:
         return round((time.time() - self.started) * 1000)
 
     def line(self, level: int, step: str, message: str, **fields: Any) -> None:
-        self.boot.log(level, message, extra={"step": step, "elapsed_ms": self.elapsed_ms(), **fields})
+        self.boot.log(
+            level, message, extra={"step": step, "elapsed_ms": self.elapsed_ms(), **fields}
+        )
 
     def info(self, step: str, message: str, **fields: Any) -> None:
         self.line(logging.INFO, step, message, **fields)
