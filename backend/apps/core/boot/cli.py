@@ -27,7 +27,6 @@ from config.env import ConfigError, one_line
 from config.logging import skip_unprinted_record_fields
 
 STARTED = time.time()
-DEFAULT_SETTINGS = "config.settings.production"
 
 
 @dataclass
@@ -60,7 +59,7 @@ def serve(boot: Boot) -> int:
             "serve on a database schema that does not match its code, and fail requests.",
             "Use it only to bring a broken deployment back; set MIGRATIONS_STRICT=1 again.",
         )
-    setup = DjangoSetup(boot.log, load_application).start()
+    setup = DjangoSetup(boot.log, lambda: setup_for_serving(values["RUN_COLLECTSTATIC"])).start()
     wait_for_database(boot, setup)
     application = setup.result()
 
@@ -80,7 +79,7 @@ def serve(boot: Boot) -> int:
     for name, run in wanted:
         if status := run():
             judge_failed_step(boot, name, status, strict)
-    return start_gunicorn(boot, application)
+    return start_gunicorn(boot, application or load_application())
 
 
 def judge_failed_step(boot: Boot, step: str, status: int, strict: bool) -> None:
@@ -106,6 +105,21 @@ def load_application():
     from django.core.wsgi import get_wsgi_application
 
     return get_wsgi_application()
+
+
+def setup_for_serving(collects_static: bool):
+    """The WSGI application, loaded beside the PostgreSQL wait. WhiteNoise lists
+    STATIC_ROOT when the application loads: with collectstatic still to run, only Django
+    and the middleware's modules load now, the application once the files are there."""
+    if not collects_static:
+        return load_application()
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    setup_django()
+    for path in settings.MIDDLEWARE:
+        import_string(path)
+    return None
 
 
 def start_gunicorn(boot: Boot, application) -> int:
@@ -194,9 +208,9 @@ def usage_error(log: BootLog, message: str) -> int:
 
 def validated_or_finish(log: BootLog) -> Values:
     """The whole contract, or every problem on its own line and exit 78."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
-    if not os.environ["DJANGO_SETTINGS_MODULE"]:
-        os.environ["DJANGO_SETTINGS_MODULE"] = DEFAULT_SETTINGS
+    # Django reads the module's name from the environment: the contract's default, set.
+    settings = BY_NAME["DJANGO_SETTINGS_MODULE"]
+    os.environ["DJANGO_SETTINGS_MODULE"] = read_one(settings) or settings.default
     try:
         # Remembered for this process: the settings module reads these same values.
         return validated()
