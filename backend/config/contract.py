@@ -562,16 +562,19 @@ def validate(environ: Mapping[str, str] | None = None) -> Values:
     return Values(values, env.environ)
 
 
-_validated: Values | None = None
+# The last validation of the process environment, and the contract's part of it.
+_validated: tuple[tuple[tuple[str, str | None], ...], Values] | None = None
 
 
 def validated() -> Values:
-    """The process environment, validated once per process: the boot validates it before
-    anything else; the settings and gunicorn's configuration then read the same values."""
+    """The process environment, validated once while it stays the same: the boot
+    validates it before anything else; the settings and gunicorn's configuration then
+    read the same values instead of judging the environment again."""
     global _validated
-    if _validated is None:
-        _validated = validate()
-    return _validated
+    seen = tuple((name, os.environ.get(name)) for name in every_name())
+    if _validated is None or _validated[0] != seen:
+        _validated = (seen, validate())
+    return _validated[1]
 
 
 def validated_or_exit() -> Values:
