@@ -4,8 +4,10 @@ readiness is noticed within 0.25 s; give up at POSTGRES_WAIT_TIMEOUT (69)."""
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from apps.core.boot.exits import EXIT_CONFIG, EXIT_UNAVAILABLE, finish
@@ -13,10 +15,23 @@ from apps.core.boot.interrupt import Interrupt
 from apps.core.boot.log import BootLog
 
 POLL_INTERVAL = 0.1
+# While Django loads in a thread beside the wait, it holds the GIL for up to Python's
+# switch interval (5 ms) at a time; a shorter one lets each attempt's result through at once.
+WAIT_SWITCH_INTERVAL = 0.001
 # pg_isready's exit statuses: 0 accepting, 1 rejecting (starting up), 2 no answer,
 # 3 no attempt (bad parameters).
 ACCEPTING = 0
 NO_ATTEMPT = 3
+
+
+@contextmanager
+def short_gil_switches() -> Iterator[None]:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(WAIT_SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def pg_isready_argv(values: Mapping[str, Any]) -> list[str]:
@@ -57,6 +72,19 @@ def wait_for_postgres(
     argv = pg_isready_argv(values)
     deadline = time.monotonic() + timeout
     log.info("postgres", f"waiting for PostgreSQL at {where} (up to {timeout} s)")
+    with short_gil_switches():
+        poll_until_ready(argv, where, timeout, deadline, log, interrupt, meanwhile)
+
+
+def poll_until_ready(
+    argv: list[str],
+    where: str,
+    timeout: int,
+    deadline: float,
+    log: BootLog,
+    interrupt: Interrupt,
+    meanwhile: Callable[[], None],
+) -> None:
     attempts = 0
     while True:
         attempts += 1
