@@ -11,7 +11,10 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from apps.core.boot.exits import (
     EXIT_CONFIG,
@@ -59,9 +62,9 @@ def serve(boot: Boot) -> int:
             "serve on a database schema that does not match its code, and fail requests.",
             "Use it only to bring a broken deployment back; set MIGRATIONS_STRICT=1 again.",
         )
-    setup = DjangoSetup(boot.log, lambda: setup_for_serving(values["RUN_COLLECTSTATIC"])).start()
+    setup = DjangoSetup(boot.log, lambda: prepare_serving(values["RUN_COLLECTSTATIC"])).start()
     wait_for_database(boot, setup)
-    application = setup.result()
+    prepared = setup.result()
 
     from apps.core.boot.steps import Steps
 
@@ -70,7 +73,11 @@ def serve(boot: Boot) -> int:
         (name, run)
         for name, run, on in (
             ("migrate", steps.migrate, values["RUN_MIGRATIONS"]),
-            ("collectstatic", steps.collectstatic, values["RUN_COLLECTSTATIC"]),
+            (
+                "collectstatic",
+                lambda: steps.collectstatic(prepared.static_fingerprint),
+                values["RUN_COLLECTSTATIC"],
+            ),
         )
         if on
     ]
@@ -79,7 +86,7 @@ def serve(boot: Boot) -> int:
     for name, run in wanted:
         if status := run():
             judge_failed_step(boot, name, status, strict)
-    return start_gunicorn(boot, application or load_application())
+    return start_gunicorn(boot, prepared.application or load_application())
 
 
 def judge_failed_step(boot: Boot, step: str, status: int, strict: bool) -> None:
@@ -107,19 +114,37 @@ def load_application():
     return get_wsgi_application()
 
 
-def setup_for_serving(collects_static: bool):
-    """The WSGI application, loaded beside the PostgreSQL wait. WhiteNoise lists
-    STATIC_ROOT when the application loads: with collectstatic still to run, only Django
-    and the middleware's modules load now, the application once the files are there."""
-    if not collects_static:
-        return load_application()
+@dataclass
+class Prepared:
+    """What the serving boot made ready beside the PostgreSQL wait."""
+
+    application: Any = None
+    static_fingerprint: str | None = None
+
+
+def prepare_serving(collects_static: bool) -> Prepared:
+    """Everything that needs no database, while PostgreSQL is awaited: Django, the
+    migrations on disk (loaded once in the master: migrate's plan reuses the modules and
+    the workers' first /ready/ inherits them), the static sources' fingerprint, and the
+    WSGI application, unless collectstatic has files to write first (WhiteNoise lists
+    STATIC_ROOT when the application loads)."""
     from django.conf import settings
-    from django.utils.module_loading import import_string
+
+    from apps.core.boot.static_fingerprint import sources_fingerprint, stored_fingerprint
+    from apps.core.probes import migrations_on_disk
 
     setup_django()
-    for path in settings.MIDDLEWARE:
-        import_string(path)
-    return None
+    prepared = Prepared()
+    # Warm-ups only: a broken migration or source file is reported by its own step.
+    with suppress(Exception):
+        migrations_on_disk()
+    if collects_static:
+        with suppress(Exception):
+            prepared.static_fingerprint = sources_fingerprint()
+        if stored_fingerprint(Path(settings.STATIC_ROOT)) != prepared.static_fingerprint:
+            return prepared
+    prepared.application = load_application()
+    return prepared
 
 
 def start_gunicorn(boot: Boot, application) -> int:

@@ -139,12 +139,13 @@ class Steps:
         )
         return EXIT_OK
 
-    def collectstatic(self) -> int:
+    def collectstatic(self, fingerprint: str | None = None) -> int:
+        """`fingerprint`: the sources' fingerprint if already computed (beside the wait)."""
         started = time.monotonic()
         output = io.StringIO()
         root = Path(settings.STATIC_ROOT)
         try:
-            fingerprint = sources_fingerprint()
+            fingerprint = fingerprint or sources_fingerprint()
             if stored_fingerprint(root) == fingerprint:
                 return self.static_skipped(
                     "unchanged since the last collection",
