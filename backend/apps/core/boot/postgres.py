@@ -86,8 +86,11 @@ def poll_until_ready(
     meanwhile: Callable[[], None],
 ) -> None:
     attempts = 0
+    # Attempts start on a fixed 0.1 s beat: a slow attempt does not push the next one back.
+    next_attempt = time.monotonic()
     while True:
         attempts += 1
+        next_attempt += POLL_INTERVAL
         status = attempt(argv, interrupt)
         if status == ACCEPTING:
             log.info("postgres", f"PostgreSQL at {where} accepts connections", attempts=attempts)
@@ -119,4 +122,4 @@ def poll_until_ready(
                 attempts=attempts,
             )
             finish(EXIT_UNAVAILABLE)
-        time.sleep(POLL_INTERVAL)
+        time.sleep(max(0.0, next_attempt - time.monotonic()))
