@@ -14,11 +14,13 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apps.core.boot.exits import (
+    EXIT_COLLECTSTATIC,
     EXIT_CONFIG,
     EXIT_HEALTHCHECK,
+    EXIT_MIGRATE,
     EXIT_OK,
     EXIT_USAGE,
     finish,
@@ -29,6 +31,11 @@ from config.contract import BY_NAME, Values, read_one, validated
 from config.env import ConfigError, one_line
 from config.logging import skip_unprinted_record_fields
 
+if TYPE_CHECKING:
+    from apps.core.boot.django_setup import DjangoSetup
+
+# Django and gunicorn load lazily, in the command that needs them: a usage error, a bad
+# environment or a healthcheck answers before they are imported.
 STARTED = time.time()
 
 
@@ -42,7 +49,7 @@ class Boot:
     interrupt: Interrupt
 
 
-def wait_for_database(boot: Boot, setup) -> None:
+def wait_for_database(boot: Boot, setup: DjangoSetup) -> None:
     from apps.core.boot.postgres import wait_for_postgres
 
     wait_for_postgres(boot.values, boot.log, boot.interrupt, setup.end_if_failed)
@@ -91,7 +98,8 @@ def serve(boot: Boot) -> int:
 
 def judge_failed_step(boot: Boot, step: str, status: int, strict: bool) -> None:
     """Stop the boot with the step's code, or serve anyway in emergency mode."""
-    if status not in (70, 73):  # the database or its credentials: never served through
+    if status not in (EXIT_MIGRATE, EXIT_COLLECTSTATIC):
+        # The database or its credentials: never served through.
         finish(status)
     if strict:
         boot.log.error(
@@ -108,7 +116,8 @@ def judge_failed_step(boot: Boot, step: str, status: int, strict: bool) -> None:
     )
 
 
-def load_application():
+def load_application() -> Any:
+    """The WSGI application (Django's handler with its middleware loaded)."""
     from django.core.wsgi import get_wsgi_application
 
     return get_wsgi_application()
@@ -147,7 +156,7 @@ def prepare_serving(collects_static: bool) -> Prepared:
     return prepared
 
 
-def start_gunicorn(boot: Boot, application) -> int:
+def start_gunicorn(boot: Boot, application: Any) -> int:
     from django.db import connections
 
     from apps.core.boot.server import Server
@@ -166,7 +175,7 @@ def migrate(boot: Boot) -> int:
     from apps.core.boot.steps import Steps
 
     steps = Steps(boot.log)
-    setup = DjangoSetup(boot.log, setup_django, lambda: steps.deploy_checks()).start()
+    setup = DjangoSetup(boot.log, setup_django, steps.deploy_checks).start()
     wait_for_database(boot, setup)
     setup.result()
     if (status := steps.connect()) or (status := steps.migrate()):
