@@ -3,25 +3,26 @@ nginx.conf rendered from them, as nginx itself judges it (`nginx -t`)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from processes import FRONT_PATH_EXTRA
+from processes import nginx
 
+from config.contract import CONTRACT, FRONT
 from config.env import ConfigError, Env
 from config.front.limits import FrontLimits, gunicorn_limits, read_limits
 from config.front.nginx_conf import FrontConfig, listen_directive, render
 
-NGINX = shutil.which("nginx", path=f"/usr/bin:{FRONT_PATH_EXTRA}")
+NGINX = nginx()
 
 
 def limits_from(environ: dict[str, str]) -> FrontLimits:
+    """The Front layer of the contract read from `environ`, as the boot validates it."""
     env = Env(environ)
-    limits = read_limits(env)
+    values = {var.name: var.kind.read(env, var) for var in CONTRACT if var.layer is FRONT}
     env.done()
-    return limits
+    return read_limits(values)
 
 
 def test_defaults_hold_the_slow_client_figures() -> None:

@@ -1,15 +1,14 @@
 """Slow clients: what the front costs, and what an attack leaves of the throughput.
 
-Three sides, same run, alternating rounds: today's server (gunicorn bound directly,
-booted by nix/boot.sh), gunicorn behind the front (config.front.serve), and the front
-again while 200 connections drip headers and 50 drip bodies one byte a second.
+Three sides, same run, alternating rounds: the server without the front (gunicorn bound
+directly with the project's configuration, as before the front), the boot's server
+(nix/boot.sh: gunicorn behind the front), and the same again while 200 connections drip
+headers and 50 drip bodies one byte a second.
 """
 
 from __future__ import annotations
 
-import sys
-
-from processes import BIN, FRONT_PATH_EXTRA, Process
+from processes import BIN, Process
 from slow_clients import SlowClients, attack
 
 from .load import WrkRun, per_second, wrk
@@ -29,20 +28,20 @@ HEADER_CLIENTS = 200
 BODY_CLIENTS = 50
 
 
-def start_fronted(setup: Setup, run: str) -> Server:
+def start_unfronted(setup: Setup, run: str) -> Server:
+    """gunicorn bound directly, the project's configuration: the server without a front."""
     port = free_port()
+    argv = [str(BIN / "gunicorn"), "--config", "gunicorn_config.py", "config.wsgi:application"]
     env = setup.production_env(port)
-    env["PATH"] = f"{env['PATH']}:{FRONT_PATH_EXTRA}"
-    argv = [sys.executable or str(BIN / "python"), "-m", "config.front.serve"]
-    return Server("front", Process(argv, env, setup.logs(run), "front"), port)
+    return Server("today", Process(argv, env, setup.logs(run), "today"), port)
 
 
 def slow_client_figures(
     setup: Setup, seconds: float, warmup: float, rounds: int = 3
 ) -> list[Figure]:
-    today = start_ours(setup, "slow-today")
-    wait_for_200(today, "/ready/")  # the boot migrated: the front's side needs no boot
-    front = start_fronted(setup, "slow-front")
+    front = start_ours(setup, "slow-front")
+    wait_for_200(front, "/ready/")  # the boot migrated: the side without a front needs no boot
+    today = start_unfronted(setup, "slow-today")
     # /health/ behind the front is answered by the master's liveness listener; /ready/
     # goes to a worker (and PostgreSQL) on both servers: the front's cost on the path
     # every application request takes.
@@ -51,7 +50,7 @@ def slow_client_figures(
         f"{side} {path}": [] for side in ("today", "front", "front_attacked") for path in paths
     }
     try:
-        wait_for_200(front, "/health/")
+        wait_for_200(today, "/health/")
         wait_for_workers(today, worker_count())
         wait_for_workers(front, worker_count() + 1)  # its workers and nginx
         for server in (today, front):

@@ -17,7 +17,7 @@ from pathlib import Path
 from httpclient import request
 from ports import free_port
 from postgres import PostgresServer
-from processes import BIN, REPO, Process, base_env
+from processes import BIN, REPO, Process, base_env, nginx
 
 BENCH = Path(__file__).resolve().parent
 BOOT_SCRIPT = REPO / "nix" / "boot.sh"
@@ -58,7 +58,7 @@ class Setup:
         log_dir = self.work_dir / "logs"
         static_root.mkdir(exist_ok=True)
         log_dir.mkdir(exist_ok=True)
-        return base_env(
+        env = base_env(
             {
                 "DJANGO_SETTINGS_MODULE": "config.settings.production",
                 "SECRET_KEY": secret_key(),
@@ -70,6 +70,11 @@ class Setup:
                 **self.postgres.env(self.database),
             }
         )
+        # nginx, the front the boot starts (Debian's is in /usr/sbin).
+        front = nginx()
+        if front is not None:
+            env["PATH"] = f"{env['PATH']}:{os.path.dirname(front)}"
+        return env
 
     def logs(self, name: str) -> Path:
         return self.work_dir / "runs" / name

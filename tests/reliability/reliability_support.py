@@ -175,9 +175,15 @@ def start_gunicorn(
 def start_fronted(
     env: dict[str, str], directory: Path, watch: Watch, *, workers: int = 2, **overrides: str
 ) -> Served:
-    """gunicorn behind the front on a free port, once liveness answers and every worker runs."""
+    """`boot serve` (gunicorn behind the front) on a free port, once liveness answers and every worker runs."""
     port = free_port()
-    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    # The boot's steps: the database is migrated and the static files collected already.
+    env = {
+        **env,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(workers),
+        "RUN_COLLECTSTATIC": "0",
+    }
     env.update(overrides)
     name = f"fronted-{len(watch.processes)}"
     served = Served(port, watch.process(fronted(env, directory, name=name)), env, watch)

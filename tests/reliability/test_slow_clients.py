@@ -19,7 +19,7 @@ import pytest
 from httpclient import request
 from ports import port_is_open
 from postgres import PostgresServer
-from processes import base_env, fronted
+from processes import fronted
 from reliability_ledger import LEDGER
 from reliability_support import APP_HEADERS, Served, Watch, prepare_env, start_fronted, watching
 from slow_clients import SlowClients, attack, timed_get
@@ -156,18 +156,12 @@ def test_limits_answer_4xx_with_one_json_line_and_no_worker_dies(
 
 
 def test_a_bad_limit_exits_78_with_one_line_before_anything_listens(
-    tmp_path: Path, watch: Watch
+    app_env, tmp_path: Path, watch: Watch
 ) -> None:
-    env = base_env(
-        {
-            "FRONT_MAX_HEADERS": "lots",
-            "FRONT_HEADER_TIMEOUT": "0",
-            "GUNICORN_BIND": "127.0.0.1:1",
-        }
-    )
+    env = app_env(FRONT_MAX_HEADERS="lots", FRONT_HEADER_TIMEOUT="0", GUNICORN_BIND="127.0.0.1:1")
     process = watch.process(fronted(env, tmp_path, "bad-limits"))
     assert process.wait(timeout=30) == 78
-    lines = process.json_lines()
+    lines = [line for line in process.json_lines() if line["level"] == "ERROR"]
     assert [line["variable"] for line in lines] == ["FRONT_MAX_HEADERS", "FRONT_HEADER_TIMEOUT"]
     assert lines[0]["message"].startswith("FRONT_MAX_HEADERS must be a whole number")
     assert "Hint: e.g. FRONT_MAX_HEADERS=100" in lines[0]["message"]

@@ -1,15 +1,11 @@
-"""The front's limits: one entry per variable of the environment contract, read here only.
-
-Every value is validated by config.env's readers (a bad one is a problem line; the
-caller exits 78 with all of them). The defaults hold the attack the reliability tests
-make: 200 connections dripping headers and 50 dripping bodies beside ordinary traffic.
-"""
+"""The front's limits, from the validated environment contract (config.contract,
+layer Front): the variables, their defaults and ranges are declared there only."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-from config.env import Env
+from typing import Any
 
 # Headers the front adds to every proxied request (X-Request-ID, X-Real-IP,
 # X-Forwarded-For, Connection): gunicorn's count limit leaves room for them.
@@ -29,20 +25,16 @@ class FrontLimits:
     max_connections_per_client: int
 
 
-def read_limits(env: Env) -> FrontLimits:
-    """The limits from `env`; problems are left on `env` for its `done()`."""
+def read_limits(values: Mapping[str, Any]) -> FrontLimits:
+    """The limits from the contract's validated values."""
     return FrontLimits(
-        max_header_bytes=env.int("FRONT_MAX_HEADER_BYTES", 8192, minimum=1024, maximum=65536),
-        max_headers=env.int("FRONT_MAX_HEADERS", 100, minimum=10, maximum=1000),
-        max_body_bytes=env.int(
-            "FRONT_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=2**40
-        ),
-        header_timeout=env.int("FRONT_HEADER_TIMEOUT", 10, minimum=1, maximum=3600),
-        body_timeout=env.int("FRONT_BODY_TIMEOUT", 10, minimum=1, maximum=3600),
-        max_connections=env.int("FRONT_MAX_CONNECTIONS", 4096, minimum=64, maximum=65536),
-        max_connections_per_client=env.int(
-            "FRONT_MAX_CONNECTIONS_PER_CLIENT", 256, minimum=0, maximum=65536
-        ),
+        max_header_bytes=values["FRONT_MAX_HEADER_BYTES"],
+        max_headers=values["FRONT_MAX_HEADERS"],
+        max_body_bytes=values["FRONT_MAX_BODY_BYTES"],
+        header_timeout=values["FRONT_HEADER_TIMEOUT"],
+        body_timeout=values["FRONT_BODY_TIMEOUT"],
+        max_connections=values["FRONT_MAX_CONNECTIONS"],
+        max_connections_per_client=values["FRONT_MAX_CONNECTIONS_PER_CLIENT"],
     )
 
 

@@ -1,6 +1,6 @@
 """The front's process: nginx started, watched and stopped by the boot (no supervisor).
 
-    config = front_config(env, bind=..., ...)   # validation: problems left on env
+    config = front_config(values)               # from the validated contract
     front = start(config)                       # nginx listening, or FrontError
     front.healthy()                             # nginx still running
     stop(front, graceful=True)                  # in-flight requests finish, then exit
@@ -29,11 +29,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
-
-from config.env import Env
+from typing import IO, Any
 
 from .limits import read_limits
 from .nginx_conf import FrontConfig, render
@@ -60,33 +59,23 @@ class FrontError(Exception):
     """nginx could not start (its own lines say why, already logged)."""
 
 
-def front_config(
-    env: Env,
-    *,
-    bind: list[str],
-    app_timeout: int,
-    keepalive_timeout: int,
-    graceful_timeout: int,
-    log_level: str = "info",
-    run_dir: Path | None = None,
-) -> FrontConfig:
-    """The front's configuration; bad variables are left as problems on `env`.
+def front_config(values: Mapping[str, Any], *, run_dir: Path | None = None) -> FrontConfig:
+    """The front's configuration from the contract's validated values.
 
-    `bind` is where clients connect (GUNICORN_BIND); gunicorn itself then binds the
-    front's unix socket (`FrontConfig.app_socket`).
+    The front listens where GUNICORN_BIND says; gunicorn itself then binds the front's
+    unix socket (`FrontConfig.app_socket`).
     """
-    limits = read_limits(env)
     if run_dir is None:
         run_dir = Path(tempfile.gettempdir()) / f"keelson-front-{os.getpid()}"
     user = pwd.getpwuid(os.geteuid()).pw_name if os.geteuid() == 0 else None
     return FrontConfig(
-        listen=tuple(bind),
+        listen=tuple(values["GUNICORN_BIND"]),
         run_dir=run_dir,
-        limits=limits,
-        app_timeout=app_timeout,
-        keepalive_timeout=max(keepalive_timeout, 1),
-        graceful_timeout=graceful_timeout,
-        error_log_level=GUNICORN_LEVELS.get(log_level, "warn"),
+        limits=read_limits(values),
+        app_timeout=values["GUNICORN_TIMEOUT"],
+        keepalive_timeout=max(values["GUNICORN_KEEPALIVE"], 1),
+        graceful_timeout=values["GUNICORN_GRACEFUL_TIMEOUT"],
+        error_log_level=GUNICORN_LEVELS.get(values["GUNICORN_LOG_LEVEL"], "warn"),
         # nginx started as root would run its workers as `nobody`; the image never runs
         # as root, a development machine may: the workers stay the caller's user.
         user=user,
