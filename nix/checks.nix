@@ -10,6 +10,7 @@
   pythonEnv,
   pythonTestEnv,
   postgresql,
+  front,
   nixfmt,
   image,
   version,
@@ -41,6 +42,8 @@ in
     nativeBuildInputs = [
       pythonTestEnv
       postgresql
+      # nginx, the front `boot serve` starts (nix/front.nix, as on the boot's PATH).
+      front
     ];
     dontConfigure = true;
     dontBuild = true;
