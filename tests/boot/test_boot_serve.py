@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
-from boot_support import boot_lines, bound_port, line_time, messages, wait_for_exit, wait_for_line
+from boot_support import (
+    BOOT,
+    bash,
+    boot_lines,
+    bound_port,
+    line_time,
+    messages,
+    pg_isready,
+    wait_for_exit,
+    wait_for_line,
+)
 from httpclient import request, wait_for_status
 from ports import free_port, port_is_open
 from postgres import PostgresServer, connect_as_backend
+from processes import BACKEND, BIN
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +42,7 @@ def test_boot_migrates_an_empty_database_and_serves_ready(boot_env, started) -> 
     assert response.json() == {"status": "ready", "checks": {"database": True, "migrations": True}}
     said = messages(boot)
     assert any(message.startswith("applying ") for message in said)
-    assert "starting gunicorn" in said
+    assert "starting gunicorn behind the front" in said
     assert boot.stop() == 0
 
 
@@ -92,7 +105,7 @@ def test_broken_migration_exits_70_and_nothing_listens(boot_env, started) -> Non
     assert not port_is_open(bound_port(boot_env))
     said = messages(boot)
     assert any("migrate failed: RuntimeError: deliberately broken migration" in m for m in said)
-    assert "starting gunicorn" not in said
+    assert "starting gunicorn behind the front" not in said
     assert ("broken_migration", "0001_initial") not in migration_rows(boot_env)
 
 
@@ -141,3 +154,31 @@ def test_boot_collects_static_files_when_asked(boot_env, started, tmp_path: Path
     collected = [line for line in boot_lines(boot) if line.get("step") == "collectstatic"]
     assert "static files copied" in collected[0]["message"]
     assert boot.stop() == 0
+
+
+def test_serve_without_nginx_on_path_exits_1_before_awaiting_postgres(
+    boot_env, tmp_path: Path
+) -> None:
+    # The image's PATH without the front: the Python environment and pg_isready only.
+    tools = tmp_path / "no-nginx-bin"
+    tools.mkdir()
+    (tools / "pg_isready").symlink_to(pg_isready())
+    env = {**boot_env, "POSTGRES_PORT": str(free_port()), "PATH": f"{BIN}:{tools}"}
+    result = subprocess.run(
+        [bash(), str(BOOT), "serve"],
+        cwd=BACKEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    errors = [line for line in lines if line["level"] == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0]["message"].startswith(
+        f"nginx, the front of gunicorn, is not on PATH ({BIN}:{tools})"
+    )
+    assert errors[0]["exit_code"] == 1
+    assert not any(line["message"].startswith("waiting for PostgreSQL") for line in lines)
