@@ -168,7 +168,7 @@ def front_or_finish(boot: Boot) -> FrontConfig:
     if shutil.which(NGINX) is None:
         boot.log.error(
             "serve",
-            f"{NGINX}, the front of gunicorn, is not on PATH ({os.environ.get('PATH', '')}). "
+            f"{NGINX}, the front of gunicorn, is not on PATH. "
             "Hint: the image and nix/boot.sh put it there; off Nix, scripts/bootstrap "
             "installs Debian's nginx (in /usr/sbin: add it to PATH)",
             EXIT_FRONT,
