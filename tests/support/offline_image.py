@@ -251,10 +251,16 @@ def finish_filesystem(root: Path) -> None:
     for relative in ("var/cache/apt", "var/lib/apt/lists"):
         for child in (root / relative).glob("*"):
             trixie.remove_tree(child)
+    # Documentation and translations nobody reads in a container (as Debian's own
+    # container images leave them out).
+    for relative in ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale"):
+        for child in (root / relative).glob("*"):
+            trixie.remove_tree(child)
+    (root / STORE_PATHS["pythonEnv"].lstrip("/") / ".lock").unlink(missing_ok=True)
     # Nothing but /tmp is world-writable (trixie ships /var/tmp and /run/lock that way).
     subprocess.run(
-        ["find", str(root), "-xdev", "-type", "d", "-perm", "-o+w", "-not", "-path", str(root / "tmp"),
-         "-exec", "chmod", "o-w", "{}", "+"],
+        ["find", str(root), "-xdev", "-perm", "-o+w", "-not", "-type", "l",
+         "-not", "-path", str(root / "tmp"), "-exec", "chmod", "o-w", "{}", "+"],
         check=True,
     )  # fmt: skip
     (root / "tmp").chmod(0o1777)
