@@ -78,19 +78,41 @@ def documented_env_file(directory: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def serving(
-    run: Callable[..., Container], postgres: PostgresServer, tmp_path: Path
-) -> Iterator[tuple[Container, int]]:
+def start_documented(
+    engine: DockerEngine, image: str, postgres: PostgresServer, directory: Path
+) -> tuple[Container, int]:
     """A container started as section 3 documents it, ready: (container, its port)."""
     database = postgres.create_database()
-    secret_dir = write_secrets(tmp_path / "secrets", postgres.password)
+    secret_dir = write_secrets(directory / "secrets", postgres.password)
     port = free_port()
-    container = run(
-        *documented_run_args(postgres, database, secret_dir, documented_env_file(tmp_path), port)
-    )
-    wait_for_status(port, "/ready/", 200, timeout=180, headers={"Host": FOREIGN_HOST})
+    args = documented_run_args(postgres, database, secret_dir, documented_env_file(directory), port)
+    container = Container.run(engine, image, args)
+    try:
+        wait_for_status(port, "/ready/", 200, timeout=180, headers={"Host": FOREIGN_HOST})
+    except TimeoutError:
+        container.remove()
+        raise
     return container, port
+
+
+@pytest.fixture(scope="module")
+def serving(
+    engine: DockerEngine, image: str, postgres: PostgresServer, tmp_path_factory
+) -> Iterator[tuple[Container, int]]:
+    """One documented container for the tests that only look at it."""
+    container, port = start_documented(engine, image, postgres, tmp_path_factory.mktemp("run"))
+    yield container, port
+    container.remove()
+
+
+@pytest.fixture
+def stoppable(
+    engine: DockerEngine, image: str, postgres: PostgresServer, tmp_path: Path
+) -> Iterator[tuple[Container, int]]:
+    """A documented container of the test's own, to stop."""
+    container, port = start_documented(engine, image, postgres, tmp_path)
+    yield container, port
+    container.remove()
 
 
 def test_the_documented_run_serves_read_only_without_capabilities(serving) -> None:
@@ -141,9 +163,9 @@ def test_every_line_of_a_served_container_is_json(serving) -> None:
 
 
 def test_docker_stop_lets_the_request_in_flight_finish_then_exits_0(
-    serving, engine: DockerEngine, postgres: PostgresServer
+    stoppable, engine: DockerEngine, postgres: PostgresServer
 ) -> None:
-    container, port = serving
+    container, port = stoppable
     database = container.inspect()["Config"]["Env"]
     dbname = next(entry.split("=", 1)[1] for entry in database if entry.startswith("POSTGRES_DB="))
     answers: list[Response] = []

@@ -41,12 +41,18 @@ def initialise(user: str, database: str) -> None:
     pwfile.unlink()
     with open(DATA / "pg_hba.conf", "a") as hba:
         hba.write("host all all all scram-sha-256\n")
-    if database != user:
+    if database != "postgres":
+        # As the official image: a server on the socket only, while the database is made.
         subprocess.run(
-            ["postgres", "--single", "-D", str(DATA), "postgres"],
-            input=f'CREATE DATABASE "{database}";\n', text=True, check=True,
-            stdout=subprocess.DEVNULL,
+            ["pg_ctl", "-D", str(DATA), "-o", "-c listen_addresses=''", "-w", "start"],
+            check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
+        subprocess.run(
+            ["psql", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", "postgres",
+             "-c", f'CREATE DATABASE "{database}"'],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        subprocess.run(["pg_ctl", "-D", str(DATA), "-m", "fast", "-w", "stop"], check=True)
 
 
 def main() -> None:
