@@ -23,9 +23,14 @@ pytestmark = pytest.mark.slow
 def engine() -> Iterator[DockerEngine]:
     """The session's engine, with Debian trixie's Compose v2 as its CLI plugin."""
     try:
-        engine = started_engine(compose_plugin=trixie.compose_plugin())
+        engine = started_engine()
     except EngineUnavailable as reason:
         pytest.skip(f"no Docker engine: {reason}")
+    try:
+        engine.add_compose_plugin(trixie.compose_plugin())
+    except BaseException:
+        engine.stop()
+        raise
     yield engine
     engine.stop()
 

@@ -290,3 +290,27 @@ def test_env_example_as_it_is_keeps_its_quotes_in_docker_run_and_is_refused(
     ]
     assert [line.get("variable") for line in errors] == ["SECRET_KEY"]
     assert "placeholder" in errors[0]["message"]
+
+
+def test_a_secret_directory_only_root_may_enter_is_exit_78_naming_the_file(
+    engine: DockerEngine, image: str, tmp_path: Path
+) -> None:
+    """`-v secrets:/run/secrets` mounts the directory as it is: 0700 keeps uid 10001 out,
+    whatever the files' modes (Compose secrets mount each file, so there it works)."""
+    secret_dir = write_secrets(tmp_path / "secrets", "unused")
+    secret_dir.chmod(0o700)
+    env = {**SECRET_FILES, "ALLOWED_HOSTS": "localhost"}
+    result = engine.docker(
+        "run", "--rm", "--network", "none", "--volume", f"{secret_dir}:/run/secrets:ro",
+        *env_args(env), image, "check", check=False, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 78, result.stdout + result.stderr
+    errors = [
+        line
+        for line in json_lines((result.stdout + result.stderr).splitlines())
+        if line["level"] == "ERROR"
+    ]
+    assert [line["variable"] for line in errors] == ["SECRET_KEY_FILE", "POSTGRES_PASSWORD_FILE"]
+    assert errors[0]["message"].startswith(
+        "SECRET_KEY_FILE names /run/secrets/secret_key, which cannot be read (Permission denied)"
+    )

@@ -59,9 +59,13 @@ class DockerEngine:
         self.process: subprocess.Popen | None = None
         self.config_dir.mkdir()
         if compose_plugin is not None:
-            plugins = self.config_dir / "cli-plugins"
-            plugins.mkdir()
-            (plugins / "docker-compose").symlink_to(compose_plugin)
+            self.add_compose_plugin(compose_plugin)
+
+    def add_compose_plugin(self, binary: Path) -> None:
+        """`docker compose` for this engine's CLI: a Compose v2 binary as its plugin."""
+        plugins = self.config_dir / "cli-plugins"
+        plugins.mkdir(exist_ok=True)
+        (plugins / "docker-compose").symlink_to(binary)
 
     @property
     def env(self) -> dict[str, str]:

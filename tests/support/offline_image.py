@@ -62,7 +62,7 @@ def runtime_requirements() -> str:
     """uv.lock's runtime group, hashes included."""
     result = subprocess.run(
         [
-            "uv", "export", "--frozen", "--no-dev", "--no-emit-project",
+            trixie.uv_command(), "export", "--frozen", "--no-dev", "--no-emit-project",
             "--format", "requirements-txt", "--no-header",
         ],
         cwd=REPO, capture_output=True, text=True, check=True,

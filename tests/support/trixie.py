@@ -54,9 +54,18 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def uv_command() -> str:
+    """The uv scripts/bootstrap uses: on PATH, else where it installs one."""
+    home = Path(os.environ.get("KEELSON_UV_HOME", REPO / ".state" / "uv"))
+    found = shutil.which("uv") or shutil.which("uv", path=str(home / "bin"))
+    if not found:
+        raise RuntimeError("uv is missing: run scripts/bootstrap")
+    return found
+
+
 def host_uv_version() -> str:
     """The uv the project already uses (scripts/bootstrap), installed the same in a root."""
-    result = subprocess.run(["uv", "--version"], capture_output=True, text=True, check=True)
+    result = subprocess.run([uv_command(), "--version"], capture_output=True, text=True, check=True)
     return result.stdout.split()[1]
 
 
