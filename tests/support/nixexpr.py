@@ -1,0 +1,81 @@
+"""Evaluating the project's pure Nix files with the machine's nix-instantiate (no nixpkgs)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+NIX_DIR = REPO / "nix"
+PATH_LITERAL = re.compile(r"(/[A-Za-z0-9._+-]+)+")
+
+
+class NixUnavailable(RuntimeError):
+    pass
+
+
+def nix_string(value: str | Path) -> str:
+    """A Nix string literal holding `value`."""
+    return json.dumps(str(value)).replace("${", "\\${")
+
+
+def nix_path(path: Path) -> str:
+    """A Nix path literal for an absolute path."""
+    text = str(path.resolve())
+    if not PATH_LITERAL.fullmatch(text):
+        raise ValueError(f"{text} cannot be written as a Nix path literal")
+    return text
+
+
+def nix_attrs(values: dict[str, str]) -> str:
+    return (
+        "{ " + " ".join(f"{name} = {nix_string(value)};" for name, value in values.items()) + " }"
+    )
+
+
+def nix_eval(expression: str) -> Any:
+    """The JSON value of `expression`, evaluated strictly without writing to the store."""
+    nix_instantiate = shutil.which("nix-instantiate")
+    if not nix_instantiate:
+        raise NixUnavailable("nix-instantiate is missing (scripts/bootstrap installs nix-bin)")
+    result = subprocess.run(
+        [nix_instantiate, "--eval", "--strict", "--json", "--readonly-mode", "-E", expression],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"nix-instantiate failed: {result.stderr.strip()}")
+    return json.loads(result.stdout)
+
+
+def function_args(path: Path) -> list[str]:
+    """The names a callPackage-style file asks for."""
+    return sorted(nix_eval(f"builtins.attrNames (builtins.functionArgs (import {nix_path(path)}))"))
+
+
+def selected_backend_files(backend: Path) -> list[str]:
+    """The files of `backend` that nix/source-rule.nix selects, walked as builtins.path
+    applies a filter (a directory left out is not entered)."""
+    expression = f"""
+    let
+      keep = import {nix_path(NIX_DIR / "source-rule.nix")};
+      walk = dir: prefix:
+        let entries = builtins.readDir dir; in
+        builtins.concatLists (map (name:
+          let
+            type = entries.${{name}};
+            relative = if prefix == "" then name else "${{prefix}}/${{name}}";
+          in
+          if !(keep relative type) then [ ]
+          else if type == "directory" then walk (dir + "/${{name}}") relative
+          else [ relative ]
+        ) (builtins.attrNames entries));
+    in walk {nix_path(backend)} ""
+    """
+    return sorted(nix_eval(expression))
