@@ -148,7 +148,7 @@ def test_every_line_migrate_and_web_print_is_json(stack: Stack) -> None:
     erase-line code, even into a pipe (docker/compose#11727)."""
     web = stack.container("web").json_lines()
     migrate = stack.container("migrate").json_lines()
-    assert any(line["message"] == "starting gunicorn" for line in web)
+    assert any(line["message"] == "starting gunicorn behind the front" for line in web)
     assert any(line["message"] == "migrations done" for line in migrate)
 
 

@@ -158,7 +158,7 @@ def test_every_line_of_a_served_container_is_json(serving) -> None:
     container, port = serving
     request(port, "/health/", headers={"Host": FOREIGN_HOST})
     lines = container.json_lines()
-    assert any(line["message"] == "starting gunicorn" for line in lines)
+    assert any(line["message"] == "starting gunicorn behind the front" for line in lines)
     assert any(line["logger"] == "gunicorn.access" for line in lines)
 
 
