@@ -10,9 +10,15 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from config.env import ConfigError, Env, exit_on_config_error
-from config.gunicorn_hooks import when_ready, worker_exit  # noqa: F401 - hooks, found by name
+from config.gunicorn_hooks import (  # noqa: F401 - hooks, found by name
+    child_exit,
+    on_starting,
+    when_ready,
+    worker_exit,
+)
 from config.gunicorn_logging import logconfig_dict as build_logconfig
 from config.logging import skip_unprinted_record_fields, writable_log_file
+from config.observability import prepare_observability, read_observability
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -64,10 +70,15 @@ if env.bool("GUNICORN_LOG_TO_FILES", False):
     # One bad directory is one problem line: the second file is tried once the first works.
     error_file = access_file and log_file(env, log_dir, "gunicorn_error.log")
 
+observability = read_observability(env, bind)
+
 try:
     env.done()
 except ConfigError as error:
     exit_on_config_error(error)
+
+# Before the application is loaded (preload_app) and before any worker forks.
+prepare_observability(observability)
 
 # The application is loaded once in the master: a configuration error in the settings
 # exits the master with 78 instead of workers failing one by one, and workers share its

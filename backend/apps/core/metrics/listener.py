@@ -1,0 +1,51 @@
+"""The master's metrics listener: Prometheus text on METRICS_BIND, never the app's port.
+
+Served by a thread of gunicorn's master (prometheus_client's WSGI server), so it answers
+while workers are busy, recycled or killed. Each scrape merges the workers' files and the
+archive (`retire`) under the lock the retiring thread takes.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from .retire import Retirer
+
+
+class LockedCollector(MultiProcessCollector):
+    """Merges the files while no dead worker is being folded into the archive."""
+
+    def __init__(self, directory: Path, lock: threading.Lock) -> None:
+        super().__init__(None, str(directory))
+        self.lock = lock
+
+    def collect(self) -> Any:
+        with self.lock:
+            return list(super().collect())
+
+
+class MetricsServer:
+    """What the master runs when METRICS_BIND is set: the listener and the retirer."""
+
+    def __init__(self, directory: Path) -> None:
+        self.lock = threading.Lock()
+        self.retirer = Retirer(directory, self.lock)
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry.register(LockedCollector(directory, self.lock))
+        self.httpd: Any = None
+
+    def start(self, bind: str) -> None:
+        """Listen on `bind` (HOST:PORT); OSError when the address cannot be bound."""
+        host, _, port = bind.rpartition(":")
+        self.retirer.start()
+        self.httpd, _thread = start_http_server(
+            int(port), addr=host.strip("[]"), registry=self.registry
+        )
+
+    def worker_died(self, pid: int) -> None:
+        self.retirer.worker_died(pid)
