@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from config.env import ConfigError, Env, exit_on_config_error
 from config.gunicorn_hooks import (  # noqa: F401 - hooks, found by name
     child_exit,
+    on_exit,
     on_starting,
     when_ready,
     worker_exit,

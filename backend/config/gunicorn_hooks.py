@@ -108,6 +108,13 @@ def not_ready_any_more() -> None:
         record(False)
 
 
+def on_exit(server: Any) -> None:
+    """The master is about to exit: close the metrics listener before the interpreter
+    shuts down, so no thread of it is still running then."""
+    if _metrics_server is not None:
+        _metrics_server.stop()
+
+
 def child_exit(server: Any, worker: Any) -> None:
     """A worker is gone (recycled, killed, crashed): fold its metrics into the archive."""
     if _metrics_server is not None:

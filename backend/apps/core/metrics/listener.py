@@ -47,5 +47,10 @@ class MetricsServer:
             int(port), addr=host.strip("[]"), registry=self.registry
         )
 
+    def stop(self) -> None:
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+
     def worker_died(self, pid: int) -> None:
         self.retirer.worker_died(pid)
