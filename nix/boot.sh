@@ -26,7 +26,7 @@ poll_interval=0.1
 # Names whose values never reach the output.
 secret_names='PASSWORD|SECRET|TOKEN|KEY'
 # The variables of Keelson's contract (.env.example) that the configuration line shows.
-contract_names='^(DJANGO_|POSTGRES_|GUNICORN_|RUN_|MIGRATIONS_|SECURE_|CSRF_|CORS_|SECRET_KEY|ALLOWED_HOSTS$|DEBUG$|STATIC_ROOT$|LOG_DIR$|CONN_MAX_AGE$)'
+contract_names='^(DJANGO_|POSTGRES_|GUNICORN_|RUN_|MIGRATIONS_|SECURE_|CSRF_|CORS_|METRICS_|SECRET_KEY|ALLOWED_HOSTS$|DEBUG$|STATIC_ROOT$|LOG_DIR$|CONN_MAX_AGE$|DRAIN_SECONDS$)'
 steps_command=(python manage.py boot_steps)
 gunicorn_command=(gunicorn --config gunicorn_config.py config.wsgi:application)
 

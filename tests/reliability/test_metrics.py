@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -201,20 +202,40 @@ def test_metric_files_stay_few_across_max_requests_recycling(
 
 
 @pytest.mark.parametrize(
-    ("value", "message"),
+    ("name", "value", "message"),
     [
-        ("localhost", "METRICS_BIND is not HOST:PORT"),
-        ("APP", "METRICS_BIND is 127.0.0.1:"),
+        ("METRICS_BIND", "localhost", "METRICS_BIND is not HOST:PORT"),
+        ("METRICS_BIND", "127.0.0.1:APP", "METRICS_BIND is 127.0.0.1:"),
+        ("METRICS_BIND", "0.0.0.0:APP", "METRICS_BIND is 0.0.0.0:"),
+        ("METRICS_DIR", "metrics", "METRICS_DIR must be an absolute path"),
+        ("DRAIN_SECONDS", "soon", "DRAIN_SECONDS must be a whole number"),
     ],
 )
-def test_a_bad_metrics_bind_exits_78_with_one_line(
-    app_env, tmp_path: Path, value: str, message: str
+def test_a_bad_observability_variable_exits_78_with_one_line(
+    app_env, tmp_path: Path, name: str, value: str, message: str
 ) -> None:
     port = free_port()
     env = app_env(GUNICORN_BIND=f"127.0.0.1:{port}")
-    env["METRICS_BIND"] = f"127.0.0.1:{port}" if value == "APP" else value
-    process = gunicorn(env, tmp_path, name="bad-metrics-bind")
+    env[name] = value.replace("APP", str(port))
+    process = gunicorn(env, tmp_path, name="bad-observability-variable")
     assert process.wait(timeout=60) == 78
     lines = process.json_lines()
-    assert [line["variable"] for line in lines] == ["METRICS_BIND"]
+    assert [line["variable"] for line in lines] == [name]
     assert lines[0]["message"].startswith(message)
+
+
+def test_a_metrics_address_already_taken_exits_78_naming_it(app_env, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = app_env(
+            GUNICORN_BIND=f"127.0.0.1:{free_port()}",
+            METRICS_BIND=f"127.0.0.1:{port}",
+            METRICS_DIR=str(tmp_path / "metrics"),
+        )
+        process = gunicorn(env, tmp_path, name="metrics-address-taken")
+        assert process.wait(timeout=60) == 78
+    errors = [line for line in process.json_lines() if line["level"] == "ERROR"]
+    assert [line.get("variable") for line in errors] == ["METRICS_BIND"]
+    assert errors[0]["message"].startswith(f"METRICS_BIND 127.0.0.1:{port} cannot be listened on")
