@@ -239,3 +239,27 @@ def test_a_metrics_address_already_taken_exits_78_naming_it(app_env, tmp_path: P
     errors = [line for line in process.json_lines() if line["level"] == "ERROR"]
     assert [line.get("variable") for line in errors] == ["METRICS_BIND"]
     assert errors[0]["message"].startswith(f"METRICS_BIND 127.0.0.1:{port} cannot be listened on")
+
+
+def test_sighup_reload_keeps_the_totals(app_env, serve, watch: Watch, tmp_path: Path) -> None:
+    env = app_env(**metrics_overrides(tmp_path / "metrics"))
+    served = serve(env, workers=2)
+    port = metrics_port(served.env)
+    for _ in range(20):
+        watch.outcome(send(served.port, "/test/db/", headers=dict(APP_HEADERS)))
+    assert scrape(port).value(REQUESTS, **DB_ROUTE) == 20
+    before = served.workers()
+    # gunicorn reads its configuration again and replaces every worker.
+    served.process.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while served.workers() & before or len(served.workers()) < 2:
+        assert time.monotonic() < deadline, "the workers were not replaced after SIGHUP"
+        time.sleep(0.05)
+    for _ in range(10):
+        watch.outcome(send(served.port, "/test/db/", headers=dict(APP_HEADERS)))
+    scrape_until(
+        port,
+        lambda s: s.value(REQUESTS, **DB_ROUTE) == 30,
+        10,
+        "the 30 requests counted across the reload",
+    )

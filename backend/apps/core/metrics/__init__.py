@@ -13,6 +13,11 @@ archive so the directory stays small however often workers are recycled (`retire
     retire.py       a dead worker's files folded into the archive
     listener.py     the master's metrics listener (METRICS_BIND)
 
+The worker role plugs in the same way once it exists: its parent process calls
+`directory.prepare` before forking its pool, runs a `listener.MetricsServer` on the worker
+role's own METRICS_BIND and reports each dead pool process to `MetricsServer.worker_died`;
+its task counters and durations are declared in `definitions.py` next to the HTTP ones.
+
 Nothing here imports prometheus_client at import time: with METRICS_BIND empty it is never
 imported and the middleware removes itself.
 """

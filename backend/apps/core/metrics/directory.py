@@ -14,14 +14,24 @@ from pathlib import Path
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
+# The directory this process prepared: gunicorn reads its configuration again on SIGHUP,
+# and the files of the running workers must survive that.
+_prepared: Path | None = None
+
+
 def prepare(directory: str) -> Path:
     """Create `directory` if needed and remove the metric files a previous run left
-    (only `*.db` files directly in it: a mistyped directory loses nothing else)."""
+    (only `*.db` files directly in it: a mistyped directory loses nothing else). Once
+    per process."""
+    global _prepared
     path = Path(directory)
+    if _prepared == path:
+        return path
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     for stale in path.glob("*.db"):
         stale.unlink(missing_ok=True)
     os.environ[MULTIPROC_ENV] = str(path)
+    _prepared = path
     return path
 
 
