@@ -263,3 +263,15 @@ def test_sighup_reload_keeps_the_totals(app_env, serve, watch: Watch, tmp_path: 
         10,
         "the 30 requests counted across the reload",
     )
+
+
+def test_a_scrape_while_a_worker_creates_its_file_succeeds(app_env, serve, tmp_path: Path) -> None:
+    directory = tmp_path / "metrics"
+    served = serve(app_env(**metrics_overrides(directory)), workers=2)
+    port = metrics_port(served.env)
+    # The instant a new worker's file exists but is not sized yet (prometheus_client opens
+    # it, then truncates it to its first size).
+    (directory / "counter_4194000.db").touch()
+    (directory / "histogram_4194000.db").touch()
+    answer = scrape(port)
+    assert "keelson_http_requests_total" in answer.samples

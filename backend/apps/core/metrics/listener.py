@@ -16,17 +16,30 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from .retire import Retirer
 
+# A file shorter than its header: a worker is creating it this instant (prometheus_client
+# creates it empty, then sizes it); it holds no values yet, and reading it would fail.
+HEADER_BYTES = 8
+
 
 class LockedCollector(MultiProcessCollector):
     """Merges the files while no dead worker is being folded into the archive."""
 
     def __init__(self, directory: Path, lock: threading.Lock) -> None:
         super().__init__(None, str(directory))
+        self.directory = directory
         self.lock = lock
 
     def collect(self) -> Any:
         with self.lock:
-            return list(super().collect())
+            files = [str(path) for path in self.directory.glob("*.db") if has_values(path)]
+            return list(self.merge(files, accumulate=True))
+
+
+def has_values(path: Path) -> bool:
+    try:
+        return path.stat().st_size >= HEADER_BYTES
+    except FileNotFoundError:
+        return False
 
 
 class MetricsServer:
