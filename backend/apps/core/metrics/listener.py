@@ -14,11 +14,11 @@ from typing import Any
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from .retire import Retirer
+from .retire import HEADER_BYTES, Retirer
 
-# A file shorter than its header: a worker is creating it this instant (prometheus_client
-# creates it empty, then sizes it); it holds no values yet, and reading it would fail.
-HEADER_BYTES = 8
+# A file shorter than its header (`retire.HEADER_BYTES`): a worker is creating it this
+# instant (prometheus_client creates it empty, then sizes it); it holds no values yet, and
+# reading it would fail.
 
 
 class LockedCollector(MultiProcessCollector):

@@ -14,12 +14,17 @@ a scrape never sees a value both in the archive and in the worker's file.
 from __future__ import annotations
 
 import collections
+import logging
 import threading
 from pathlib import Path
 
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.multiprocess import mark_process_dead
 
+logger = logging.getLogger("gunicorn.error")
+
+# The used-bytes header every sized file starts with.
+HEADER_BYTES = 8
 # File types whose values must outlive the worker (they only ever add up).
 ADDED_UP = ("counter", "histogram")
 
@@ -52,17 +57,22 @@ class Retirer:
     def retire_pending(self) -> None:
         while self.pending:
             pid = self.pending.popleft()
-            with self.lock:
-                self.retire(pid)
+            try:
+                with self.lock:
+                    self.retire(pid)
+            except Exception:  # the thread must outlive one unreadable file
+                logger.exception("metrics of worker %s could not be archived", pid)
 
     def retire(self, pid: int) -> None:
         for kind, archive in self.archives.items():
             path = self.directory / f"{kind}_{pid}.db"
             if not path.exists():
                 continue
-            for key, value, _timestamp, _pos in MmapedDict.read_all_values_from_file(str(path)):
-                if value:
-                    archive.write_value(key, archive.read_value(key)[0] + value, 0.0)
+            # A worker killed while creating its file left it without a header: no values.
+            if path.stat().st_size >= HEADER_BYTES:
+                for key, value, _ts, _pos in MmapedDict.read_all_values_from_file(str(path)):
+                    if value:
+                        archive.write_value(key, archive.read_value(key)[0] + value, 0.0)
             path.unlink()
         mark_process_dead(pid, str(self.directory))
         # Gauges of other modes and anything else the worker left.
