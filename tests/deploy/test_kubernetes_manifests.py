@@ -219,7 +219,8 @@ def test_job_runs_boot_migrate_once_and_fails_fast_on_a_broken_migration(job, mi
 def test_job_and_deployment_share_image_and_configuration(web, migrate) -> None:
     assert migrate["image"] == web["image"] == f"keelson:{VERSION}"
     assert migrate["envFrom"] == web["envFrom"]
-    assert migrate["volumeMounts"] == web["volumeMounts"]
+    # The Job never serves: it has no metrics directory.
+    assert migrate["volumeMounts"] == [m for m in web["volumeMounts"] if m["name"] != "metrics"]
 
 
 def test_service_and_budget_select_the_web_pods(deployment, kubernetes_objects) -> None:
@@ -250,3 +251,12 @@ def test_every_manifest_is_in_a_kustomization_except_the_secret_example() -> Non
     }
     unlisted = {path.name for path in kubernetes_manifest_files() if path.resolve() not in listed}
     assert unlisted == {"secret.example.yaml"}
+
+
+def test_the_metrics_directory_is_in_memory(deployment, web, kubernetes_objects) -> None:
+    env = container_env(web, kubernetes_objects["ConfigMap"])
+    directory = env.get("METRICS_DIR", documented_default("METRICS_DIR"))
+    pod = deployment["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    (mount,) = [m for m in web["volumeMounts"] if m["mountPath"] == directory]
+    assert volumes[mount["name"]]["emptyDir"]["medium"] == "Memory"
