@@ -7,8 +7,8 @@ followed: the exiting worker tore the whole Django application down object by ob
 and its garbage collector, walking objects inherited from the master, copied pages the
 two processes had shared.
 
-Every hook takes gunicorn's arbiter (`server`), so a boot that runs gunicorn as a library
-passes these same functions as its configuration's hooks, after calling
+config.gunicorn_settings sets these hooks, for the boot's gunicorn (apps.core.boot.server)
+and for one started by hand (gunicorn_config.py), both after
 config.observability.prepare_observability.
 """
 
@@ -24,37 +24,14 @@ from typing import Any
 from config import observability
 from config.env import EXIT_CONFIG
 
-# When this module was imported: gunicorn's configuration is being read.
-_config_read_at = time.monotonic()
 _starting_at: float | None = None
 _metrics_server: Any = None
 
 
-def process_age_seconds() -> float | None:
-    """Seconds since this process started: the boot script exec'd gunicorn in place, so
-    this counts the boot's own steps (flags, the wait for PostgreSQL, migrations)."""
-    try:
-        with open("/proc/self/stat", encoding="ascii") as stat:
-            started_ticks = int(stat.read().rpartition(")")[2].split()[19])
-        with open("/proc/uptime", encoding="ascii") as uptime:
-            up = float(uptime.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return up - started_ticks / os.sysconf("SC_CLK_TCK")
-
-
-_before_gunicorn = process_age_seconds()
-
-
 def on_starting(server: Any) -> None:
-    """The application is loaded (preload_app): record how long the boot took so far."""
+    """gunicorn's master starts (the application is loaded): the "listen" step begins."""
     global _starting_at
-    from apps.core.metrics.boot import record_boot_step
-
     _starting_at = time.monotonic()
-    if _before_gunicorn is not None:
-        record_boot_step("before_gunicorn", _before_gunicorn)
-    record_boot_step("load_application", _starting_at - _config_read_at)
 
 
 def when_ready(server: Any) -> None:

@@ -38,6 +38,26 @@ def start_draining() -> None:
         _flag[0] = 1
 
 
+# Called in the master's main loop when the drain is over, before gunicorn's graceful
+# stop: what must stop accepting before the workers do (a front server) registers here.
+_drain_end: list[Callable[[], None]] = []
+
+
+def at_drain_end(step: Callable[[], None]) -> None:
+    """Run `step` once the drain period is over (or at once with DRAIN_SECONDS=0, or at a
+    second SIGTERM), in the master, before gunicorn stops its workers gracefully. Steps
+    run in the order registered; one that raises is logged and the stop goes on."""
+    _drain_end.append(step)
+
+
+def end_drain() -> None:
+    for step in _drain_end:
+        try:
+            step()
+        except Exception:
+            logger.exception("a drain-end step failed (%s); the graceful stop goes on", step)
+
+
 def take_over_sigterm(
     arbiter: Any, seconds: int, on_drain: Callable[[], None] | None = None
 ) -> None:
@@ -45,17 +65,25 @@ def take_over_sigterm(
 
     gunicorn's master handles signals in its main loop by name (`handle_term`): the first
     SIGTERM sets the flag and starts a timer; when it fires (or at a second SIGTERM) the
-    original handler runs: stop accepting, let in-flight requests finish within
-    GUNICORN_GRACEFUL_TIMEOUT, exit 0. With `seconds` 0 SIGTERM stops at once.
+    drain-end steps run, then the original handler: stop accepting, let in-flight
+    requests finish within GUNICORN_GRACEFUL_TIMEOUT, exit 0. With `seconds` 0 SIGTERM
+    runs the drain-end steps and stops at once.
     """
     graceful_stop = arbiter.handle_term
-    if seconds <= 0:
-        return
+    ended = False
+
+    def end_then_stop() -> None:
+        nonlocal ended
+        if not ended:
+            ended = True
+            end_drain()
+        graceful_stop()
 
     def drain_then_stop() -> None:
-        if draining():
-            logger.info("drain over: graceful stop")
-            graceful_stop()
+        if seconds <= 0 or draining():
+            if seconds > 0:
+                logger.info("drain over: graceful stop")
+            end_then_stop()
             return
         start_draining()
         if on_drain is not None:
