@@ -7,9 +7,10 @@ import signal
 import time
 
 import pytest
-from httpclient import request
+from httpclient import request, wait_for_status
 from metrics_support import metrics_overrides, metrics_port, scrape_until
-from ports import port_is_open
+from ports import free_port, port_is_open
+from processes import BIN, SUPPORT, Process
 from reliability_ledger import LEDGER
 from reliability_load import Load, send
 from reliability_support import APP_HEADERS, Watch
@@ -81,3 +82,33 @@ def test_drain_seconds_0_stops_at_sigterm(app_env, serve) -> None:
     served.process.signal(signal.SIGTERM)
     assert served.process.wait(timeout=20) == 0
     assert time.monotonic() - signalled < 5
+
+
+def test_drain_end_steps_run_after_the_drain_and_before_the_graceful_stop(
+    app_env, tmp_path
+) -> None:
+    record = tmp_path / "drain-end"
+    port = free_port()
+    env = app_env(
+        DRAIN_SECONDS="2",
+        DRAIN_END_RECORD=str(record),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="2",
+    )
+    process = Process(
+        [str(BIN / "gunicorn"), "--config", str(SUPPORT / "drain_end_gunicorn_config.py")],
+        env,
+        tmp_path,
+        "drain-end",
+    )
+    try:
+        wait_for_status(port, "/ready/", 200, timeout=60)
+        signalled = time.time()
+        process.signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill_group()
+    status, ran_at = record.read_text().split()
+    # The step ran once the drain was over, while the workers still served.
+    assert status == "200"
+    assert float(ran_at) - signalled >= 2 - 0.2
