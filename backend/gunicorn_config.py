@@ -13,7 +13,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from config.contract import validated_or_exit
 from config.gunicorn_settings import gunicorn_settings
 from config.logging import skip_unprinted_record_fields
+from config.observability import prepare_observability
 
 skip_unprinted_record_fields()
-globals().update(gunicorn_settings(validated_or_exit()))
+values = validated_or_exit()
+# Before the application is loaded (preload_app) and before any worker forks.
+prepare_observability(values)
+globals().update(gunicorn_settings(values))
 wsgi_app = "config.wsgi:application"

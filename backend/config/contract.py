@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from config.env import ConfigError, Env, exit_on_config_error
+from config.env import ConfigError, Env, exit_on_config_error, one_line
 from config.logging import (
     DJANGO_LOG_FILE,
     GUNICORN_ACCESS_LOG_FILE,
@@ -48,8 +48,11 @@ DJANGO = Layer("Django", "`backend/config/settings/production.py`")
 DATABASE = Layer("Database", "the settings' `DATABASES` and the boot's wait")
 GUNICORN = Layer("gunicorn", "`backend/config/gunicorn_settings.py`")
 LOGS = Layer("Logs", "the settings' `LOGGING` and gunicorn's log configuration")
+OBSERVABILITY = Layer(
+    "Observability", "`backend/config/observability.py` and gunicorn's master (the drain)"
+)
 FRONT = Layer("Front", "nginx in front of gunicorn, `backend/config/front/`")
-LAYERS = (BOOT, DJANGO, DATABASE, GUNICORN, LOGS, FRONT)
+LAYERS = (BOOT, DJANGO, DATABASE, GUNICORN, LOGS, OBSERVABILITY, FRONT)
 
 
 # ---------------------------------------------------------------- kinds
@@ -248,6 +251,49 @@ def log_files_problems(name: str, *filenames: str) -> Callable[[bool, Mapping[st
                 return
 
     return problems
+
+
+METRICS_BIND_HINT = "give metrics a port of their own, e.g. METRICS_BIND=0.0.0.0:9100, or leave it empty to serve no metrics"
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - names, not binds
+# Kubernetes removes a terminating pod from its Service's endpoints at once, but
+# kube-proxy on every node and the ingress controllers learn it a few seconds later; until
+# then they keep sending requests. Ten seconds covers that propagation with a margin.
+DEFAULT_DRAIN_SECONDS = 10
+DEFAULT_METRICS_DIR = "/tmp/keelson-metrics"  # noqa: S108 - tmpfs in the image
+
+
+def host_port(entry: str) -> tuple[str, int] | None:
+    host, sep, port = entry.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        return None
+    return host.strip("[]"), int(port)
+
+
+def same_listener(a: tuple[str, int], b: tuple[str, int]) -> bool:
+    """Two addresses that would share a port: same port, and the hosts overlap."""
+    return a[1] == b[1] and (a[0] == b[0] or a[0] in WILDCARD_HOSTS or b[0] in WILDCARD_HOSTS)
+
+
+def metrics_bind_problems(bind: str | None, values: Mapping[str, Any]) -> Problems:
+    """METRICS_BIND is one HOST:PORT, never one of the application's own (GUNICORN_BIND)."""
+    if bind is None:
+        return
+    address = host_port(bind)
+    if address is None:
+        yield "is not HOST:PORT (port 1-65535)", METRICS_BIND_HINT
+    elif any(
+        (app := host_port(entry)) and same_listener(address, app)
+        for entry in values["GUNICORN_BIND"]
+    ):
+        yield f"is {bind}, the application's own address (GUNICORN_BIND)", METRICS_BIND_HINT
+
+
+def absolute_path_problems(path: str, values: Mapping[str, Any]) -> Problems:
+    if not path.startswith("/"):
+        yield (
+            f"must be an absolute path, not {one_line(path)!r}",
+            f"e.g. METRICS_DIR={DEFAULT_METRICS_DIR} (on tmpfs)",
+        )
 
 
 def default_workers() -> int:
@@ -504,6 +550,31 @@ CONTRACT: tuple[Variable, ...] = (
         check=log_files_problems(
             "GUNICORN_LOG_TO_FILES", GUNICORN_ACCESS_LOG_FILE, GUNICORN_ERROR_LOG_FILE
         ),
+    ),
+    # ------------------------------------------------------------ observability
+    Variable(
+        "METRICS_BIND",
+        Text(),
+        OBSERVABILITY,
+        "`HOST:PORT` of the Prometheus metrics listener, served by gunicorn's master, never on `GUNICORN_BIND`; empty: no metrics",
+        hint=METRICS_BIND_HINT,
+        example="0.0.0.0:9100",
+        check=metrics_bind_problems,
+    ),
+    Variable(
+        "METRICS_DIR",
+        Text(),
+        OBSERVABILITY,
+        "absolute path of the workers' metric files, emptied at boot; on tmpfs (written on every request)",
+        DEFAULT_METRICS_DIR,
+        check=absolute_path_problems,
+    ),
+    Variable(
+        "DRAIN_SECONDS",
+        Int(0, 300),
+        OBSERVABILITY,
+        "after SIGTERM, seconds `/ready/` answers 503 while every other request is served, before the graceful stop (0-300; `0`: stop at once); covers Kubernetes' endpoint propagation",
+        DEFAULT_DRAIN_SECONDS,
     ),
     # ------------------------------------------------------------ front
     # The defaults hold 200 connections dripping headers and 50 dripping bodies beside

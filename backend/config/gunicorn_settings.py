@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from config.gunicorn_hooks import when_ready, worker_exit
+from config.gunicorn_hooks import child_exit, on_exit, on_starting, when_ready, worker_exit
 from config.gunicorn_logging import logconfig_dict
 from config.logging import GUNICORN_ACCESS_LOG_FILE, GUNICORN_ERROR_LOG_FILE
 
@@ -44,6 +44,11 @@ def gunicorn_settings(values: Mapping[str, Any]) -> dict[str, Any]:
         ),
         # Interrupted requests must not print gunicorn's plain-text tracebacks to stderr.
         "capture_output": False,
+        # Metrics, the drain and cheap recycling (config.gunicorn_hooks); the caller ran
+        # config.observability.prepare_observability first.
+        "on_starting": on_starting,
         "when_ready": when_ready,
+        "child_exit": child_exit,
+        "on_exit": on_exit,
         "worker_exit": worker_exit,
     }

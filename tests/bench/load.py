@@ -13,6 +13,7 @@ from .stack import (
     BENCH,
     Server,
     Setup,
+    metrics_env,
     rss_kib,
     start_bare,
     start_ours,
@@ -24,6 +25,10 @@ from .stack import (
 )
 
 CONNECTIONS = 32
+# A page that renders a template through the whole middleware stack, as a browser asks
+# for it behind the TLS-terminating proxy.
+ADMIN_PAGE = "/admin/login/"
+APP_HEADERS = {"Host": "app.example.com", "X-Forwarded-Proto": "https"}
 WRK_THREADS = 2
 STATS_SCRIPT = BENCH / "wrk_stats.lua"
 MARKER = "BENCH-JSON "
@@ -52,7 +57,9 @@ def wrk_command(
     connections: int = CONNECTIONS,
     threads: int = WRK_THREADS,
     script_args: tuple[str, ...] = (),
+    headers: dict[str, str] | None = None,
 ) -> list[str]:
+    header_args = [arg for name, v in (headers or {}).items() for arg in ("-H", f"{name}: {v}")]
     return [
         "wrk",
         f"-t{threads}",
@@ -60,6 +67,7 @@ def wrk_command(
         f"-d{max(1, round(seconds))}s",
         "--timeout",
         "10s",
+        *header_args,
         "-s",
         str(script),
         f"http://127.0.0.1:{port}{path}",
@@ -68,10 +76,10 @@ def wrk_command(
     ]
 
 
-def wrk(port: int, path: str, seconds: float) -> WrkRun:
+def wrk(port: int, path: str, seconds: float, headers: dict[str, str] | None = None) -> WrkRun:
     """One wrk run against 127.0.0.1:`port``path` with the statistics script."""
     result = subprocess.run(
-        wrk_command(port, path, seconds),
+        wrk_command(port, path, seconds, headers=headers),
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -111,29 +119,44 @@ def worker_memory_mib(server: Server) -> dict[str, list[float]]:
 
 
 def throughput(setup: Setup, seconds: float, warmup: float, rounds: int = 3) -> list[Figure]:
-    """/health/ against bare Django, our /health/ and /ready/: same workers, same wrk.
+    """/health/ against bare Django, our /health/ and /ready/, an admin page with and
+    without metrics: same workers, same wrk.
 
-    The runs alternate in `rounds` short rounds, so a burst of other work on the
-    machine lands on every side alike; req/s sums the rounds, p99 is the median round's.
+    Ours runs as production would with metrics on (METRICS_BIND) and the JSON access log;
+    a second server of ours without METRICS_BIND serves the admin page's baseline. The
+    runs alternate in `rounds` short rounds, so a burst of other work on the machine lands
+    on every side alike; req/s sums the rounds, p99 is the median round's.
     """
     bare = start_bare(setup, "throughput-bare")
-    ours = start_ours(setup, "throughput-ours")
-    sides = {"bare_health": (bare, "/health/"), "ours_health": (ours, "/health/")}
-    sides["ours_ready"] = (ours, "/ready/")
+    ours = start_ours(setup, "throughput-ours", metrics_env(setup, "throughput-ours"))
+    plain = start_ours(setup, "throughput-ours-no-metrics")
+    sides: dict[str, tuple[Server, str, dict[str, str] | None]] = {
+        "bare_health": (bare, "/health/", None),
+        "ours_health": (ours, "/health/", None),
+        "ours_admin": (ours, ADMIN_PAGE, APP_HEADERS),
+        "plain_admin": (plain, ADMIN_PAGE, APP_HEADERS),
+        # Last in each round: its PostgreSQL work would spill into the next side's run.
+        "ours_ready": (ours, "/ready/", None),
+    }
     runs: dict[str, list[WrkRun]] = {name: [] for name in sides}
     try:
-        for server, path in ((bare, "/health/"), (ours, "/ready/")):
+        for server, path in ((bare, "/health/"), (ours, "/ready/"), (plain, "/ready/")):
             wait_for_200(server, path)
             wait_for_workers(server, worker_count())
-        for server, path in sides.values():
-            wrk(server.port, path, warmup)
+        for server, path, headers in sides.values():
+            wrk(server.port, path, warmup, headers)
         for _ in range(rounds):
-            for name, (server, path) in sides.items():
-                runs[name].append(wrk(server.port, path, seconds / rounds))
+            for name, (server, path, headers) in sides.items():
+                runs[name].append(wrk(server.port, path, seconds / rounds, headers))
         memory = {"bare": worker_memory_mib(bare), "ours": worker_memory_mib(ours)}
     finally:
         stop(bare)
         stop(ours)
+        stop(plain)
+    for name, name_runs in runs.items():
+        for run in name_runs:
+            if any(run.errors.values()):
+                raise RuntimeError(f"{name}: wrk saw errors {run.errors} ({run.statuses})")
     rate = {name: per_second(name_runs) for name, name_runs in runs.items()}
     p99 = {
         name: statistics.median(run.p99_ms for run in name_runs) for name, name_runs in runs.items()
@@ -141,7 +164,7 @@ def throughput(setup: Setup, seconds: float, warmup: float, rounds: int = 3) -> 
     samples = {name: [vars(run) for run in name_runs] for name, name_runs in runs.items()}
     return [
         Figure(
-            f"/health/ req/s, wrk {CONNECTIONS} conn, {seconds:g} s",
+            f"/health/ req/s, metrics and access log on, wrk {CONNECTIONS} conn, {seconds:g} s",
             "req/s",
             rate["ours_health"],
             rate["bare_health"],
@@ -158,6 +181,24 @@ def throughput(setup: Setup, seconds: float, warmup: float, rounds: int = 3) -> 
             "our /health/",
             RATIO_AT_LEAST,
             0.6,
+        ),
+        Figure(
+            f"{ADMIN_PAGE} req/s, metrics on",
+            "req/s",
+            rate["ours_admin"],
+            rate["plain_admin"],
+            "ours without metrics",
+            RATIO_AT_LEAST,
+            0.95,
+        ),
+        Figure(
+            f"{ADMIN_PAGE} req/s, metrics on, beside bare Django's /health/",
+            "req/s",
+            rate["ours_admin"],
+            rate["bare_health"],
+            "bare Django /health/",
+            INFO,
+            0,
         ),
         Figure(
             "/health/ p99 latency",

@@ -112,6 +112,17 @@ def start_ours(setup: Setup, run: str, extra: dict[str, str] | None = None) -> S
     return Server("ours", Process(argv, env, setup.logs(run), "ours"), port)
 
 
+def metrics_env(setup: Setup, run: str) -> dict[str, str]:
+    """Metrics on, as a production deployment would run: a listener and files of its own,
+    on tmpfs as in the image (/dev/shm here: this machine's /tmp is a disk)."""
+    memory = Path("/dev/shm")
+    base = memory if memory.is_dir() else setup.work_dir
+    return {
+        "METRICS_BIND": f"127.0.0.1:{free_port()}",
+        "METRICS_DIR": str(base / f"{setup.work_dir.name}-metrics-{run}"),
+    }
+
+
 def start_seed(setup: Setup, run: str) -> Server:
     port = free_port()
     env = setup.production_env(port)

@@ -17,8 +17,8 @@ KUBERNETES = DEPLOY / "kubernetes"
 ENV_EXAMPLE = REPO / ".env.example"
 VERSION = (REPO / "backend" / "VERSION").read_text(encoding="utf-8").strip()
 
-# The oldest Kubernetes the manifests promise to work on (preStop `sleep` needs 1.30; the
-# schemas of this release carry it). kubernetes-validate ships the schemas: no network.
+# The Kubernetes release whose API schemas the manifests are checked against;
+# kubernetes-validate ships the schemas: no network.
 KUBERNETES_VERSION = "1.33.0"
 
 # `# NAME=value` (an optional variable at its default) or `NAME=value`.

@@ -64,14 +64,21 @@ def test_web_keeps_the_images_healthcheck_and_sets_its_timing(services) -> None:
     assert {"interval", "timeout", "retries", "start_period"} <= set(check)
 
 
-def test_stop_grace_period_exceeds_gunicorns_graceful_timeout(services) -> None:
+def test_stop_grace_period_exceeds_drain_and_graceful_timeout(services) -> None:
     web = services["web"]
-    graceful = int(
-        web["environment"].get(
-            "GUNICORN_GRACEFUL_TIMEOUT", documented_default("GUNICORN_GRACEFUL_TIMEOUT")
-        )
-    )
-    assert duration_seconds(web["stop_grace_period"]) > graceful
+
+    def setting(name: str) -> int:
+        return int(web["environment"].get(name, documented_default(name)))
+
+    drain, graceful = setting("DRAIN_SECONDS"), setting("GUNICORN_GRACEFUL_TIMEOUT")
+    assert duration_seconds(web["stop_grace_period"]) > drain + graceful
+
+
+def test_metrics_are_on_the_compose_network_only(services) -> None:
+    web = services["web"]
+    port = web["environment"]["METRICS_BIND"].rpartition(":")[2]
+    assert web["expose"] == [port]
+    assert all(not entry.endswith(f":{port}") for entry in web["ports"])
 
 
 @pytest.mark.parametrize("name", ["migrate", "web"])

@@ -9,6 +9,7 @@ server), the published port (a free port per web process)."""
 from __future__ import annotations
 
 import secrets
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -99,16 +100,27 @@ def test_migrate_once_then_two_web_processes_without_migrations_become_ready(
     web = services["web"]
     assert web["environment"]["RUN_MIGRATIONS"] == "0"
     ports = [free_port(), free_port()]
+    # Each container has its own network namespace and /tmp: here, a port and a metrics
+    # directory of each process's own.
+    metrics_ports = [free_port(), free_port()]
     servers = [
         boot(
             web.get("command", []),
             service_env(
-                web, database, secret_dir, {**common, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+                web,
+                database,
+                secret_dir,
+                {
+                    **common,
+                    "GUNICORN_BIND": f"127.0.0.1:{port}",
+                    "METRICS_BIND": f"127.0.0.1:{metrics_port}",
+                    "METRICS_DIR": str(tmp_path / f"metrics{index}"),
+                },
             ),
             tmp_path,
             f"web{index}",
         )
-        for index, port in enumerate(ports)
+        for index, (port, metrics_port) in enumerate(zip(ports, metrics_ports, strict=True))
     ]
     try:
         for port in ports:
@@ -119,8 +131,15 @@ def test_migrate_once_then_two_web_processes_without_migrations_become_ready(
             }
             # The probes answer over plain HTTP; the rest keeps the HTTPS redirect.
             assert request(port, "/admin/", headers={"Host": "localhost"}).status == 301
+        for metrics_port in metrics_ports:
+            assert b"keelson_http_requests_total" in request(metrics_port, "/metrics").body
+        # `docker compose stop`: SIGTERM to both; /ready/ stops being ready at once.
+        for server in servers:
+            server.signal(signal.SIGTERM)
+        for port in ports:
+            assert wait_for_status(port, "/ready/", 503, timeout=5).json() == {"status": "draining"}
     finally:
-        stopped = [server.stop() for server in servers]
+        stopped = [server.stop(timeout=60) for server in servers]
 
     assert stopped == [0, 0], "gunicorn stops gracefully on SIGTERM"
     for server in servers:

@@ -117,16 +117,32 @@ def test_startup_probe_outlasts_the_wait_for_postgresql(web, kubernetes_objects)
     assert startup["periodSeconds"] * startup["failureThreshold"] > wait
 
 
-def test_termination_grace_period_exceeds_prestop_and_graceful_timeout(
+def test_termination_grace_period_exceeds_drain_and_graceful_timeout(
     deployment, web, kubernetes_objects
 ) -> None:
     env = container_env(web, kubernetes_objects["ConfigMap"])
     graceful = int(
         env.get("GUNICORN_GRACEFUL_TIMEOUT", documented_default("GUNICORN_GRACEFUL_TIMEOUT"))
     )
-    pause = web.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+    drain = int(env.get("DRAIN_SECONDS", documented_default("DRAIN_SECONDS")))
     grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
-    assert grace > graceful + pause
+    assert drain > 0, "pods must keep serving while they leave the endpoints"
+    assert grace > drain + graceful
+
+
+def test_the_server_drains_by_itself_without_a_prestop_pause(web) -> None:
+    assert "preStop" not in web.get("lifecycle", {}), (
+        "DRAIN_SECONDS replaces a preStop sleep; both would add up"
+    )
+
+
+def test_metrics_have_a_port_of_their_own_outside_the_service(web, kubernetes_objects) -> None:
+    env = container_env(web, kubernetes_objects["ConfigMap"])
+    metrics_port = int(env["METRICS_BIND"].rpartition(":")[2])
+    ports = {port["name"]: port["containerPort"] for port in web["ports"]}
+    assert ports["metrics"] == metrics_port != ports["http"]
+    service_ports = kubernetes_objects["Service"]["spec"]["ports"]
+    assert [port["targetPort"] for port in service_ports] == ["http"]
 
 
 @pytest.mark.parametrize("kind", ["Deployment", "Job"])
@@ -203,7 +219,8 @@ def test_job_runs_boot_migrate_once_and_fails_fast_on_a_broken_migration(job, mi
 def test_job_and_deployment_share_image_and_configuration(web, migrate) -> None:
     assert migrate["image"] == web["image"] == f"keelson:{VERSION}"
     assert migrate["envFrom"] == web["envFrom"]
-    assert migrate["volumeMounts"] == web["volumeMounts"]
+    # The Job never serves: it has no metrics directory.
+    assert migrate["volumeMounts"] == [m for m in web["volumeMounts"] if m["name"] != "metrics"]
 
 
 def test_service_and_budget_select_the_web_pods(deployment, kubernetes_objects) -> None:
@@ -234,3 +251,12 @@ def test_every_manifest_is_in_a_kustomization_except_the_secret_example() -> Non
     }
     unlisted = {path.name for path in kubernetes_manifest_files() if path.resolve() not in listed}
     assert unlisted == {"secret.example.yaml"}
+
+
+def test_the_metrics_directory_is_in_memory(deployment, web, kubernetes_objects) -> None:
+    env = container_env(web, kubernetes_objects["ConfigMap"])
+    directory = env.get("METRICS_DIR", documented_default("METRICS_DIR"))
+    pod = deployment["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    (mount,) = [m for m in web["volumeMounts"] if m["mountPath"] == directory]
+    assert volumes[mount["name"]]["emptyDir"]["medium"] == "Memory"

@@ -97,7 +97,8 @@ def test_sigterm_under_load_finishes_in_flight_refuses_new_and_exits_0(
     app_env, serve, watch: Watch
 ) -> None:
     graceful = 10
-    served = serve(app_env(), workers=3, GUNICORN_GRACEFUL_TIMEOUT=str(graceful))
+    # No drain: gunicorn's graceful stop itself (test_drain.py covers what comes first).
+    served = serve(app_env(), workers=3, GUNICORN_GRACEFUL_TIMEOUT=str(graceful), DRAIN_SECONDS="0")
     with (
         Load(served.port, ["/health/"], threads=2, on_outcome=watch.outcome) as load,
         ThreadPoolExecutor(max_workers=2) as pool,

@@ -192,16 +192,17 @@ def test_a_bad_limit_exits_78_with_one_line_before_anything_listens(
     assert "Hint: e.g. FRONT_MAX_HEADERS=100" in lines[0]["message"]
 
 
-def test_sigterm_during_the_attack_lets_in_flight_requests_finish_and_exits_0(
+def test_sigterm_during_the_attack_drains_stops_the_front_then_gunicorn_in_flight_finish(
     app_env, tmp_path: Path, watch: Watch
 ) -> None:
-    served = start_fronted(app_env(), tmp_path, watch, workers=3)
+    # Requests of 4 s, a drain of 1 s: they are still in flight when the front stops.
+    served = start_fronted(app_env(), tmp_path, watch, workers=3, DRAIN_SECONDS="1")
     with SlowClients(served.port, header_clients=200, body_clients=50) as slow:
         slow.wait_until_connected(timeout=15)
         with ThreadPoolExecutor(max_workers=3) as pool:
             in_flight = [
                 pool.submit(
-                    timed_get, served.port, "/test/slow/?seconds=2", 15.0, dict(APP_HEADERS)
+                    timed_get, served.port, "/test/slow/?seconds=4", 20.0, dict(APP_HEADERS)
                 )
                 for _ in range(3)
             ]
@@ -221,6 +222,15 @@ def test_sigterm_during_the_attack_lets_in_flight_requests_finish_and_exits_0(
         code = served.process.wait(timeout=60)
     assert [answer.status for answer in answers] == [200, 200, 200], answers
     assert code == 0
+    said = [line.get("message", "") for line in served.process.json_lines()]
+    sequence = [
+        "SIGTERM: draining for 1 s",
+        "drain over: graceful stop",
+        "SIGTERM: the front stops accepting",
+        "Shutting down: Master",
+    ]
+    at = [next(i for i, m in enumerate(said) if m.startswith(step)) for step in sequence]
+    assert at == sorted(at), list(zip(sequence, at, strict=True))
 
 
 def nginx_master(served: Served) -> int:

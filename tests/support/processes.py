@@ -30,6 +30,9 @@ def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["PATH"] = f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}"
     env["PYTHONPATH"] = str(SUPPORT)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # Every server a test stops would first drain for the default 10 s; the drain's own
+    # tests (tests/reliability/test_drain.py) set it.
+    env["DRAIN_SECONDS"] = "0"
     env.update(extra or {})
     return env
 

@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from config.logging import request_id_var
 
-from . import probes
+from . import drain, probes
+from .metrics.middleware import ready_recorder
 from .request_id import HEADER, META_KEY, accept_or_generate
 
 PROBE_PATHS = {
@@ -41,11 +42,13 @@ class ProbeMiddleware:
     """Answers /health/ and /ready/ whatever the Host header and scheme.
 
     Kubernetes and Docker probe the container's IP over plain HTTP; ALLOWED_HOSTS and
-    the HTTPS redirect keep applying to every other path.
+    the HTTPS redirect keep applying to every other path. Once the server drains
+    (apps.core.drain) /ready/ answers 503 without asking the database.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.record_ready = ready_recorder()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         probe = PROBE_PATHS.get(request.path_info)
@@ -57,7 +60,12 @@ class ProbeMiddleware:
         elif probe == "health":
             response = JsonResponse(probes.health())
         else:
-            ready, body = probes.readiness()
+            if drain.draining():
+                ready, body = False, {"status": "draining"}
+            else:
+                ready, body = probes.readiness()
             response = JsonResponse(body, status=200 if ready else 503)
+            if self.record_ready is not None:
+                self.record_ready(ready)
         response["Cache-Control"] = "no-store"
         return response

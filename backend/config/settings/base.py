@@ -19,6 +19,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: times and counts every request, probes included (off without METRICS_BIND).
+    "apps.core.metrics.middleware.MetricsMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
     # Probes answer before host validation and the HTTPS redirect: kubelets call the
     # pod IP over plain HTTP.

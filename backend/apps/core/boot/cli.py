@@ -62,8 +62,14 @@ def wait_for_database(boot: Boot, setup: DjangoSetup) -> None:
 def serve(boot: Boot) -> int:
     """Wait for PostgreSQL, migrate, collect static files, then gunicorn in this process."""
     from apps.core.boot.django_setup import DjangoSetup
+    from apps.core.metrics.boot import record_boot_step, timed
+    from config.observability import prepare_observability
 
     values = boot.values
+    # Before Django (the setup thread) or prometheus_client is imported, and before
+    # gunicorn forks: the metrics directory emptied and chosen, the drain flag mapped.
+    prepare_observability(values)
+    record_boot_step("validate", time.time() - STARTED)
     strict = values["MIGRATIONS_STRICT"]
     if not strict:
         boot.log.boxed(
@@ -73,8 +79,10 @@ def serve(boot: Boot) -> int:
             "Use it only to bring a broken deployment back; set MIGRATIONS_STRICT=1 again.",
         )
     front = front_or_finish(boot)
-    setup = DjangoSetup(boot.log, lambda: prepare_serving(values["RUN_COLLECTSTATIC"])).start()
-    wait_for_database(boot, setup)
+    setup = DjangoSetup(
+        boot.log, lambda: timed("django_setup", prepare_serving, values["RUN_COLLECTSTATIC"])
+    ).start()
+    timed("wait_postgres", wait_for_database, boot, setup)
     prepared = setup.result()
 
     from apps.core.boot.steps import Steps
@@ -92,12 +100,14 @@ def serve(boot: Boot) -> int:
         )
         if on
     ]
-    if values["RUN_MIGRATIONS"] and (status := steps.connect()):
+    if values["RUN_MIGRATIONS"] and (status := timed("connect", steps.connect)):
         return status
     for name, run in wanted:
-        if status := run():
+        if status := timed(name, run):
             judge_failed_step(boot, name, status, strict)
-    return start_gunicorn(boot, prepared.application or load_application(), front)
+    return start_gunicorn(
+        boot, prepared.application or timed("load_application", load_application), front
+    )
 
 
 def judge_failed_step(boot: Boot, step: str, status: int, strict: bool) -> None:

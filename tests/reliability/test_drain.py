@@ -1,0 +1,114 @@
+"""The drain: SIGTERM makes /ready/ answer 503 at once while every other request is
+served for DRAIN_SECONDS; then gunicorn's graceful stop and exit 0."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+from httpclient import request, wait_for_status
+from metrics_support import metrics_overrides, metrics_port, scrape_until
+from ports import free_port, port_is_open
+from processes import BIN, SUPPORT, Process
+from reliability_ledger import LEDGER
+from reliability_load import Load, send
+from reliability_support import APP_HEADERS, Watch
+
+pytestmark = pytest.mark.slow
+
+DRAIN = 4
+# The contract: /ready/ answers 503 within this long after SIGTERM.
+NOT_READY_WITHIN = 0.2
+
+
+def test_sigterm_drains_then_stops_gracefully_and_no_request_fails(
+    app_env, serve, watch: Watch, tmp_path
+) -> None:
+    env = app_env(DRAIN_SECONDS=str(DRAIN), **metrics_overrides(tmp_path / "metrics"))
+    served = serve(env, workers=3)
+    assert request(served.port, "/ready/").status == 200
+    paths = ["/health/", "/test/db/", "/admin/login/"]
+    with Load(served.port, paths, threads=4, headers=APP_HEADERS, on_outcome=watch.outcome) as load:
+        load.wait_for(30)
+        signalled = time.monotonic()
+        served.process.signal(signal.SIGTERM)
+        LEDGER.fault("SIGTERM to the master under load (drain)")
+        # Poll /ready/ until it answers 503; the poll itself is bounded by the contract.
+        draining = None
+        while time.monotonic() - signalled < NOT_READY_WITHIN:
+            answer = request(served.port, "/ready/", timeout=NOT_READY_WITHIN)
+            if answer.status == 503:
+                draining = answer
+                break
+        noticed = time.monotonic() - signalled
+        assert draining is not None, f"/ready/ still answered 200 {noticed:.3f} s after SIGTERM"
+        assert draining.json() == {"status": "draining"}
+        drained = scrape_until(
+            metrics_port(served.env),
+            lambda s: "keelson_ready" in s.samples,
+            5,
+            "keelson_ready exposed",
+        )
+        assert drained.value("keelson_ready") == 0
+        # Keep the load running until shortly before the drain ends.
+        while time.monotonic() - signalled < DRAIN - 0.5:
+            assert served.process.running(), "the server stopped before the drain was over"
+            late = send(served.port, "/health/")
+            watch.outcome(late)
+            assert late.status == 200, (late.status, late.error)
+            assert request(served.port, "/ready/").status == 503
+            time.sleep(0.1)
+    outcomes = load.stop()
+
+    during = [o for o in outcomes if o.started >= signalled]
+    assert len(during) > 20, "the load kept running through the drain"
+    failed = [(o.path, o.status, o.error) for o in outcomes if o.status != 200]
+    assert failed == [], failed
+
+    code = served.process.wait(timeout=DRAIN + 20)
+    stopped = time.monotonic() - signalled
+    assert code == 0
+    assert stopped >= DRAIN - 0.5
+    assert not port_is_open(served.port)
+    messages = [line["message"] for line in served.process.json_lines()]
+    assert any(message.startswith("SIGTERM: draining for 4 s") for message in messages)
+    assert "drain over: graceful stop" in messages
+
+
+def test_drain_seconds_0_stops_at_sigterm(app_env, serve) -> None:
+    served = serve(app_env(DRAIN_SECONDS="0"), workers=2)
+    signalled = time.monotonic()
+    served.process.signal(signal.SIGTERM)
+    assert served.process.wait(timeout=20) == 0
+    assert time.monotonic() - signalled < 5
+
+
+def test_drain_end_steps_run_after_the_drain_and_before_the_graceful_stop(
+    app_env, tmp_path
+) -> None:
+    record = tmp_path / "drain-end"
+    port = free_port()
+    env = app_env(
+        DRAIN_SECONDS="2",
+        DRAIN_END_RECORD=str(record),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="2",
+    )
+    process = Process(
+        [str(BIN / "gunicorn"), "--config", str(SUPPORT / "drain_end_gunicorn_config.py")],
+        env,
+        tmp_path,
+        "drain-end",
+    )
+    try:
+        wait_for_status(port, "/ready/", 200, timeout=60)
+        signalled = time.time()
+        process.signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill_group()
+    status, ran_at = record.read_text().split()
+    # The step ran once the drain was over, while the workers still served.
+    assert status == "200"
+    assert float(ran_at) - signalled >= 2 - 0.2
