@@ -28,7 +28,7 @@ ACCESS_LINE = (
     '{"timestamp":"$keelson_time.$keelson_millis+00:00","level":"INFO",'
     '"logger":"front.access","message":"$request_method $uri $status",'
     '"request_id":"$keelson_request_id","remote_addr":"$remote_addr",'
-    '"method":"$request_method","path":"$uri","query":"$args","status":$status,'
+    '"method":"$request_method","path":"$uri","query":"$args","status":$keelson_status,'
     '"bytes":$body_bytes_sent,"duration_ms":$keelson_duration_ms,'
     '"user_agent":"$http_user_agent"}'
 )
@@ -161,6 +161,12 @@ http {{
     map $msec $keelson_millis {{
         "~\\.(?<ms>[0-9]{{3}})$" $ms;
         default 000;
+    }}
+    # A connection closed before any answer (a slow client cut off by a stop) has the
+    # status 000, which is no JSON number.
+    map $status $keelson_status {{
+        "000" 0;
+        default $status;
     }}
     map $request_time $keelson_duration_ms {{
         "~^0\\.0*(?<ms>[1-9][0-9]*)$" $ms;
