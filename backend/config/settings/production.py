@@ -94,18 +94,22 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 
 # ---------------------------------------------------------------- database
+POSTGRES_HOST = env.str("POSTGRES_HOST", "db")
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",
-        "HOST": env.str("POSTGRES_HOST", "db"),
+        "HOST": POSTGRES_HOST,
         "PORT": env.port("POSTGRES_PORT", 5432),
         "NAME": env.str("POSTGRES_DB", "keelson"),
         "USER": env.str("POSTGRES_USER", "keelson"),
+        # A unix socket directory (POSTGRES_HOST=/run/postgresql) may use peer
+        # authentication, which has no password; over TCP one is required.
         "PASSWORD": env.secret(
             "POSTGRES_PASSWORD",
-            required=True,
+            required=not POSTGRES_HOST.startswith("/"),
             hint="the password of POSTGRES_USER (see .env.example)",
-        ),
+        )
+        or "",
         "CONN_MAX_AGE": env.int("CONN_MAX_AGE", 60, minimum=0),
         # A kept connection is tested before each request reuses it, so the first request
         # after a database restart does not fail on a dead socket.
