@@ -127,7 +127,6 @@ let
     ProtectHome = true;
     PrivateTmp = true;
     PrivateDevices = true;
-    PrivateUsers = true;
     PrivateIPC = true;
     PrivateMounts = true;
     ProtectHostname = true;

@@ -128,7 +128,10 @@ def test_the_timeouts_use_the_documented_defaults(nix_eval) -> None:
         name: documented_default(name)
         for name in ("POSTGRES_WAIT_TIMEOUT", "GUNICORN_GRACEFUL_TIMEOUT", "DRAIN_SECONDS")
     }
-    wait, graceful = int(documented["POSTGRES_WAIT_TIMEOUT"]), int(documented["GUNICORN_GRACEFUL_TIMEOUT"])
+    wait, graceful = (
+        int(documented["POSTGRES_WAIT_TIMEOUT"]),
+        int(documented["GUNICORN_GRACEFUL_TIMEOUT"]),
+    )
     drain = int(documented["DRAIN_SECONDS"] or 10)
     service = units["keelson-web"]["Service"]
     assert service["TimeoutStopSec"] == drain + graceful + 10
