@@ -196,9 +196,9 @@ let
   roleUnit =
     role:
     let
+      known = builtins.concatStringsSep ", " (builtins.attrNames roleUnits);
       spec =
-        roleUnits.${role}
-          or (throw "service-config: unknown role '${role}'. Hint: one of ${builtins.concatStringsSep ", " (builtins.attrNames roleUnits)}");
+        roleUnits.${role} or (throw "service-config: unknown role '${role}'. Hint: one of ${known}");
     in
     {
       Unit = {

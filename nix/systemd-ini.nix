@@ -21,7 +21,10 @@ let
 
   sectionText =
     name: keys:
-    "[${name}]\n" + builtins.concatStringsSep "" (builtins.concatMap (key: keyLines key keys.${key}) (builtins.attrNames keys));
+    "[${name}]\n"
+    + builtins.concatStringsSep "" (
+      builtins.concatMap (key: keyLines key keys.${key}) (builtins.attrNames keys)
+    );
 
   present = unit: builtins.filter (name: unit ? ${name} && unit.${name} != { }) sectionOrder;
 in

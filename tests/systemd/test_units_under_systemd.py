@@ -121,6 +121,38 @@ def test_a_bad_settings_file_fails_the_unit_once_with_one_line(
     assert not any("Traceback" in text for text in lines)
 
 
+def test_a_setting_refused_by_boot_check_before_start_does_not_restart(
+    systemd_host: SystemdHost,
+) -> None:
+    """RestartPreventExitStatus= does not cover ExecStartPre=: with Restart=on-failure a
+    refusal by `boot check` would restart until the start limit. Given to the web unit
+    alone, so keelson-migrate passes and the check itself refuses it."""
+    drop_in = "/run/systemd/system/keelson-web.service.d/bad-setting.conf"
+    systemd_host.run(f"mkdir -p {Path(drop_in).parent}")
+    systemd_host.write_file(
+        drop_in, '[Service]\nEnvironment="DJANGO_LOG_TO_FILES==1"\n', mode="0644"
+    )
+    systemd_host.run("systemctl daemon-reload")
+    cursor = systemd_host.journal_cursor()
+    try:
+        assert restart_web(systemd_host).returncode != 0
+        assert systemd_host.show(MIGRATE, "Result") == "success"
+        restart_seconds = int(systemd_host.show(WEB, "RestartUSec").removesuffix("s"))
+        deadline = time.monotonic() + restart_seconds + 3
+        while time.monotonic() < deadline:
+            assert systemd_host.show(WEB, "NRestarts") == "0"
+            assert systemd_host.show(WEB, "ActiveState") == "failed"
+            time.sleep(0.5)
+        lines = systemd_host.journal(unit=WEB, after=cursor)
+        refused = [text for text in lines if "DJANGO_LOG_TO_FILES must be 0, 1" in text]
+        assert len(refused) == 1, lines
+        # ExecStartPre= failed: the server itself never started.
+        assert not any("starting gunicorn" in text for text in lines)
+    finally:
+        systemd_host.run(f"rm -f {drop_in} && systemctl daemon-reload")
+        systemd_host.run(f"systemctl reset-failed {WEB} && systemctl start {WEB}", timeout=240)
+
+
 def test_the_secrets_never_show_in_systemctl_the_journal_or_the_environment(
     systemd_host: SystemdHost,
 ) -> None:
