@@ -143,3 +143,18 @@ def test_the_shipped_unit_files_are_what_nix_renders(nix_eval) -> None:
     assert set(rendered) == {"keelson-migrate.service", "keelson-web.service"}
     shipped = {path.name: path.read_text(encoding="utf-8") for path in UNITS_DIR.glob("*.service")}
     assert shipped == rendered, "run: python nix/render_units.py"
+
+
+def test_the_guide_names_every_option_of_the_nixos_module() -> None:
+    module = (NIX_DIR / "module.nix").read_text(encoding="utf-8")
+    declared = set(re.findall(r"^ {4}(\w+) = mk(?:Option|EnableOption)\b", module, re.MULTILINE))
+    declared |= {
+        f"database.{name}" for name in re.findall(r"^ {6}(\w+) = mkOption\b", module, re.MULTILINE)
+    }
+    guide = (UNITS_DIR / "README.md").read_text(encoding="utf-8")
+    paragraph = guide[guide.index("Options: ") :].split("\n\n")[0]
+    named = set(re.findall(r"`([\w.]+)`", paragraph))
+    grouped = re.findall(r"`database\.\{([^}]*)\}`", paragraph)[0].split(", ")
+    named |= {f"database.{name}" for name in grouped}
+    assert declared - named == set()
+    assert len(declared) >= 10

@@ -50,6 +50,9 @@ def test_migrate_runs_once_then_web_is_active_and_ready(systemd_host: SystemdHos
     status, body = systemd_host.http("/ready/")
     assert status == 200, body
     assert '"status": "ready"' in body
+    # Every line the web unit's processes wrote is one JSON object.
+    records = systemd_host.journal_records(WEB)
+    assert any(record.get("message") == "starting gunicorn" for record in records)
 
 
 def test_log_files_appear_in_the_logs_directory_owned_by_the_service_user(
