@@ -1,21 +1,75 @@
-"""Helpers of the boot tests (a module of its own: every test folder has a `conftest`)."""
+"""Helpers of the boot tests (a module of its own: every test folder has a `conftest`).
+
+The boot script runs as the image runs it: under a bash without the readline builtins
+(nixpkgs' runtimeShell is built without readline, so `compgen`, `complete` and `compopt`
+do not exist there) and with a PATH of only what the image puts on it: the Python
+environment and pg_isready. No /usr/bin.
+"""
 
 from __future__ import annotations
 
+import glob
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from processes import REPO, Process
+from processes import BACKEND, BIN, REPO, Process
 
 BOOT = REPO / "nix" / "boot.sh"
+# What nixpkgs' bash lacks: the builtins that need readline.
+READLINE_BUILTINS = ("compgen", "complete", "compopt")
+
+
+def bash() -> str:
+    found = shutil.which("bash")
+    assert found, "bash is not on PATH"
+    return found
+
+
+def pg_isready() -> str:
+    """PostgreSQL's own pg_isready (Debian's /usr/bin one is a Perl wrapper around it)."""
+    versioned = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/pg_isready"), key=lambda p: int(p.split("/")[4])
+    )
+    found = versioned[-1] if versioned else shutil.which("pg_isready")
+    assert found, "pg_isready not found: install PostgreSQL's client tools"
+    return found
+
+
+def image_like(env: dict[str, str], work_dir: Path) -> dict[str, str]:
+    """`env` as the image's bash sees it: readline builtins off, PATH = the Python
+    environment and a directory holding only pg_isready."""
+    tools = work_dir / "image-bin"
+    tools.mkdir(parents=True, exist_ok=True)
+    link = tools / "pg_isready"
+    if not link.exists():
+        link.symlink_to(pg_isready())
+    bash_env = work_dir / "no-readline.bash"
+    bash_env.write_text(f"enable -n {' '.join(READLINE_BUILTINS)}\n")
+    return {**env, "PATH": f"{BIN}:{tools}", "BASH_ENV": str(bash_env)}
 
 
 def boot_process(env: dict[str, str], log_dir: Path, *args: str, name: str = "boot") -> Process:
     """The boot script as a container runs it: the backend root as working directory."""
-    return Process(["bash", str(BOOT), *args], env, log_dir, name)
+    return Process([bash(), str(BOOT), *args], image_like(env, log_dir), log_dir, name)
+
+
+def run_boot(
+    env: dict[str, str], work_dir: Path, *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """A boot command run to its end (check, migrate, healthcheck, manage)."""
+    return subprocess.run(
+        [bash(), str(BOOT), *args],
+        cwd=BACKEND,
+        env=image_like(env, work_dir),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def boot_lines(process: Process) -> list[dict[str, Any]]:

@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "apps.core"
     label = "core"
-    verbose_name = "Keelson core: probes, request ids, boot commands"
+    verbose_name = "Keelson core: probes, request ids, the boot"
