@@ -22,7 +22,8 @@
   # through the *_FILE support, NAME_FILE=$CREDENTIALS_DIRECTORY/<name in lower case>.
   # The value is never in the environment, the unit, `systemctl show` or the journal.
   secretFiles ? { },
-  # Long-running roles, one unit each beside keelson-migrate: names of `roleUnits` below.
+  # Long-running roles, one unit each beside keelson-migrate: names of `roleUnits` below
+  # (a new role, e.g. a task worker, is one entry there and one in module.nix's enum).
   roles ? [ "web" ],
   # A declared system user (not DynamicUser): PostgreSQL's peer authentication needs a
   # user name that resolves whenever the server asks, and log files keep one owner.
@@ -41,11 +42,11 @@ let
   name = "keelson";
 
   # Defaults of the contract that the unit's timeouts depend on
-  # (docs/BOOT_AND_RUNTIME.md; a test keeps them equal).
+  # (backend/config/contract.py, rendered into docs/BOOT_AND_RUNTIME.md; a test keeps
+  # them equal, and fails when the contract gains a variable that lengthens a stop).
   contractDefaults = {
     POSTGRES_WAIT_TIMEOUT = 60;
     GUNICORN_GRACEFUL_TIMEOUT = 30;
-    DRAIN_SECONDS = 10;
   };
 
   # A setting's number, or its default when it is unset or not a number (the boot then
@@ -183,11 +184,12 @@ let
         (assignment "RUN_MIGRATIONS" "0")
         (assignment "RUN_COLLECTSTATIC" (if staticRoot == null then "1" else "0"))
       ];
-      # gunicorn tells systemd when it listens (sd_notify READY=1).
+      # gunicorn's arbiter runs in the boot's process (the unit's main process) and
+      # tells systemd when it listens: sd_notify READY=1 on $NOTIFY_SOCKET.
       type = "notify";
-      # SIGTERM: /ready/ answers 503 for the drain, then in-flight requests finish within
-      # the graceful timeout; systemd waits that long plus a margin before SIGKILL.
-      stopSeconds = seconds "DRAIN_SECONDS" + seconds "GUNICORN_GRACEFUL_TIMEOUT" + 10;
+      # SIGTERM: gunicorn stops accepting, in-flight requests finish within the graceful
+      # timeout; systemd waits that long plus a margin before SIGKILL.
+      stopSeconds = seconds "GUNICORN_GRACEFUL_TIMEOUT" + 10;
       # The wait for PostgreSQL, static files, then gunicorn loading the application.
       startSeconds = waitSeconds + 120;
     };
@@ -227,7 +229,8 @@ let
         RestartForceExitStatus = "69";
         RestartPreventExitStatus = "64 78";
         RestartSec = 5;
-        # SIGTERM to the main process only: gunicorn drains and stops its workers itself.
+        # SIGTERM to the main process only (the boot, which is gunicorn's arbiter): it
+        # stops its workers gracefully itself; what is left at the timeout gets SIGKILL.
         KillMode = "mixed";
         TimeoutStartSec = spec.startSeconds;
         TimeoutStopSec = spec.stopSeconds;

@@ -47,6 +47,12 @@ def test_migrate_runs_once_then_web_is_active_and_ready(systemd_host: SystemdHos
     ]
     assert len(done) == 1
     assert systemd_host.show(WEB, "ActiveState") == "active"
+    # Type=notify: READY=1 came from gunicorn's arbiter (its status text, same datagram),
+    # and the arbiter is the boot's own process, the unit's main process.
+    assert systemd_host.show(WEB, "StatusText") == "Gunicorn arbiter booted"
+    main_pid = systemd_host.show(WEB, "MainPID")
+    command = systemd_host.read_file(f"/proc/{main_pid}/cmdline").split("\0")
+    assert command[-4:-1] == ["-m", "apps.core.boot", "serve"], command
     status, body = systemd_host.http("/ready/")
     assert status == 200, body
     assert '"status": "ready"' in body
@@ -86,23 +92,22 @@ def test_log_files_appear_in_the_logs_directory_owned_by_the_service_user(
 
 
 @pytest.mark.parametrize(
-    ("line", "failing_unit", "message"),
+    ("line", "message"),
     [
-        # A syntax error (the seed's generated file had `NAME==value`) in a Django
-        # setting: keelson-migrate judges it first, and keelson-web never starts.
-        (
-            "DJANGO_LOG_TO_FILES==1",
-            MIGRATE,
-            "DJANGO_LOG_TO_FILES must be 0, 1, true or false, not '=1'",
-        ),
-        # A bad value that only the web server reads.
-        ("GUNICORN_WORKERS=lots", WEB, "GUNICORN_WORKERS must be a whole number, not 'lots'"),
+        # A syntax error (the seed's generated file had `NAME==value`).
+        ("DJANGO_LOG_TO_FILES==1", "DJANGO_LOG_TO_FILES must be 0, 1, true or false, not '=1'"),
+        # A bad value of gunicorn's.
+        ("GUNICORN_WORKERS=lots", "GUNICORN_WORKERS must be a whole number, not 'lots'"),
     ],
-    ids=["syntax-error", "bad-value"],
+    ids=["syntax-error", "bad-gunicorn-value"],
 )
-def test_a_bad_settings_file_fails_the_unit_once_with_one_line(
-    systemd_host: SystemdHost, settings: str, line: str, failing_unit: str, message: str
+def test_a_bad_settings_file_fails_migrate_once_with_one_line_and_web_never_starts(
+    systemd_host: SystemdHost, settings: str, line: str, message: str
 ) -> None:
+    """Every command of the boot judges the whole contract, gunicorn's settings too:
+    keelson-migrate refuses the file first, and keelson-web, which requires it, never
+    starts."""
+    failing_unit = MIGRATE
     cursor = systemd_host.journal_cursor()
     systemd_host.write_file(SETTINGS, settings + line + "\n")
     result = restart_web(systemd_host)
@@ -122,6 +127,9 @@ def test_a_bad_settings_file_fails_the_unit_once_with_one_line(
     assert len(matching) == 1, lines
     assert '"exit_code": 78' in matching[0]
     assert not any("Traceback" in text for text in lines)
+    assert not any(
+        "starting gunicorn" in text for text in systemd_host.journal(unit=WEB, after=cursor)
+    )
 
 
 def test_a_setting_refused_by_boot_check_before_start_does_not_restart(
