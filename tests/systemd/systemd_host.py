@@ -110,14 +110,22 @@ class SystemdHost:
         return match.group(1)
 
     def journal(self, *, unit: str | None = None, after: str | None = None) -> list[str]:
-        """Message lines the unit's own processes wrote (not systemd's lines about it)."""
-        args = ["journalctl", "--output=cat", "--no-pager", "--quiet"]
-        if unit:
-            args.append(f"_SYSTEMD_UNIT={unit}")
+        """Message lines the unit's own processes wrote (not systemd's lines about it).
+
+        The unit is picked here, not by a journalctl match: with a match, systemd 252's
+        `--after-cursor` also skips the first matching entry (it assumes the cursor's own
+        entry matched), which loses a unit's only line."""
+        args = ["journalctl", "--output=json", "--no-pager", "--quiet"]
         if after:
             args.append(f"--after-cursor={after}")
         self.run("journalctl --flush --sync", check=False)
-        return self.run(shlex.join(args)).stdout.splitlines()
+        entries = [json.loads(line) for line in self.run(shlex.join(args)).stdout.splitlines()]
+        return [
+            entry["MESSAGE"]
+            for entry in entries
+            if isinstance(entry.get("MESSAGE"), str)
+            and (unit is None or entry.get("_SYSTEMD_UNIT") == unit)
+        ]
 
     def journal_records(self, unit: str, after: str | None = None) -> list[dict]:
         return [json.loads(line) for line in self.journal(unit=unit, after=after)]
