@@ -1,6 +1,6 @@
 # `nix flake check`: the test suite in the sandbox, the built image's metadata, the Python
-# environments against uv.lock, formatting, and on x86_64-linux a NixOS VM that runs the
-# image.
+# environments against uv.lock, formatting, and on x86_64-linux NixOS VMs: one runs the
+# image, one services.keelson.
 {
   lib,
   stdenv,
@@ -12,6 +12,7 @@
   postgresql,
   nixfmt,
   image,
+  nixosModule,
   version,
 }:
 let
@@ -83,4 +84,5 @@ in
 }
 // lib.optionalAttrs stdenv.hostPlatform.isx86_64 {
   vm = callPackage ./vm-test.nix { inherit image version; };
+  vm-service = callPackage ./service-vm-test.nix { inherit nixosModule; };
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -155,13 +155,22 @@ Problems = Iterator[tuple[str, str]]
 
 
 @dataclass(frozen=True)
+class RequiredUnless:
+    """Required, except when `exempt` holds for the values read before this variable;
+    `when` says that case in words (the docs and .env.example print it)."""
+
+    exempt: Callable[[Mapping[str, Any]], bool]
+    when: str
+
+
+@dataclass(frozen=True)
 class Variable:
     name: str
     kind: Kind
     layer: Layer
     doc: str
     default: Any = None
-    required: bool = False
+    required: bool | RequiredUnless = False
     hint: str = "see .env.example"
     # The default as the docs say it, when the value depends on the machine.
     shown_default: str | None = None
@@ -182,6 +191,17 @@ class Variable:
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, self.file_name) if self.file_name else (self.name,)
+
+    @property
+    def exemption(self) -> str | None:
+        """When a conditionally required variable is not needed, in words."""
+        return self.required.when if isinstance(self.required, RequiredUnless) else None
+
+    def deciding(self, values: Mapping[str, Any]) -> Variable:
+        """This variable with `required` decided by the values read before it."""
+        if isinstance(self.required, RequiredUnless):
+            return replace(self, required=not self.required.exempt(values))
+        return self
 
     def default_value(self) -> Any:
         return self.default() if callable(self.default) else self.default
@@ -293,6 +313,11 @@ def absolute_path_problems(path: str, values: Mapping[str, Any]) -> Problems:
             f"must be an absolute path, not {one_line(path)!r}",
             f"e.g. METRICS_DIR={DEFAULT_METRICS_DIR} (on tmpfs)",
         )
+
+
+def is_socket_directory(values: Mapping[str, Any]) -> bool:
+    """POSTGRES_HOST names the directory of a unix socket (libpq: a leading `/`)."""
+    return str(values.get("POSTGRES_HOST", "")).startswith("/")
 
 
 def default_workers() -> int:
@@ -418,7 +443,11 @@ CONTRACT: tuple[Variable, ...] = (
     ),
     # ------------------------------------------------------------ database
     Variable(
-        "POSTGRES_HOST", Text(), DATABASE, "host of PostgreSQL (the boot's wait and Django)", "db"
+        "POSTGRES_HOST",
+        Text(),
+        DATABASE,
+        "host of PostgreSQL (the boot's wait and Django), or the directory of its unix socket (starts with `/`)",
+        "db",
     ),
     Variable("POSTGRES_PORT", Int(1, 65535), DATABASE, "port, 1-65535", 5432),
     Variable("POSTGRES_DB", Text(), DATABASE, "database name", "keelson"),
@@ -428,7 +457,11 @@ CONTRACT: tuple[Variable, ...] = (
         Secret(),
         DATABASE,
         "password of `POSTGRES_USER`",
-        required=True,
+        # Peer authentication over a unix socket has no password; over TCP one is needed.
+        required=RequiredUnless(
+            is_socket_directory,
+            "`POSTGRES_HOST` is a unix socket directory (e.g. `/run/postgresql`) with peer authentication",
+        ),
         hint="the password of POSTGRES_USER (see .env.example)",
         example="change-me",
     ),
@@ -616,7 +649,7 @@ class Values(Mapping[str, Any]):
 def read_one(var: Variable, environ: Mapping[str, str] | None = None) -> Any:
     """One variable alone (its value, or its default when it is bad): for commands such
     as the healthcheck that need one value and must not judge the rest."""
-    return var.kind.read(Env(environ), var)
+    return var.kind.read(Env(environ), var.deciding({}))
 
 
 def validate(environ: Mapping[str, str] | None = None) -> Values:
@@ -625,7 +658,7 @@ def validate(environ: Mapping[str, str] | None = None) -> Values:
     values: dict[str, Any] = {}
     for var in CONTRACT:
         before = len(env.problems)
-        values[var.name] = var.kind.read(env, var)
+        values[var.name] = var.kind.read(env, var.deciding(values))
         if var.check and len(env.problems) == before:
             for what, hint in var.check(values[var.name], values):
                 env.problem(var.name, what, hint)

@@ -9,11 +9,13 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from dotenv import dotenv_values
 from processes import REPO
 
-from config.contract import CONTRACT, every_name
+from config.contract import CONTRACT, every_name, validate
 from config.contract_render import BOOT_AND_RUNTIME, env_example, markdown_tables, tables_block
+from config.env import ConfigError
 
 ENV_EXAMPLE = REPO / ".env.example"
 
@@ -127,3 +129,17 @@ def test_every_variable_is_grouped_as_required_or_optional() -> None:
     assert "REQUIRED" in required
     assert set(LISTED.findall(required)) == {"SECRET_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD"}
     assert set(LISTED.findall(optional)) == variables_listed() - set(LISTED.findall(required))
+
+
+def test_the_postgres_password_is_required_unless_the_host_is_a_unix_socket_directory() -> None:
+    """A conditional requirement is decided by the values read before it: over TCP the
+    password is missing; over a socket directory (peer authentication) it is not."""
+    base = {"SECRET_KEY": "k" * 10 + "abcdefghij" * 5, "ALLOWED_HOSTS": "a.example"}
+    values = validate({**base, "POSTGRES_HOST": "/run/postgresql"})
+    assert values["POSTGRES_PASSWORD"] is None
+    with pytest.raises(ConfigError) as refused:
+        validate({**base, "POSTGRES_HOST": "db.internal"})
+    assert refused.value.lines == [
+        "POSTGRES_PASSWORD is missing (set POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE). "
+        "Hint: the password of POSTGRES_USER (see .env.example)"
+    ]

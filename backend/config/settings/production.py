@@ -57,7 +57,8 @@ DATABASES = {
         "PORT": env["POSTGRES_PORT"],
         "NAME": env["POSTGRES_DB"],
         "USER": env["POSTGRES_USER"],
-        "PASSWORD": env["POSTGRES_PASSWORD"],
+        # None when the contract needs none (peer authentication over a unix socket).
+        "PASSWORD": env["POSTGRES_PASSWORD"] or "",
         "CONN_MAX_AGE": env["CONN_MAX_AGE"],
         # A kept connection is tested before each request reuses it, so the first request
         # after a database restart does not fail on a dead socket.
