@@ -46,6 +46,7 @@ let
   # them equal, and fails when the contract gains a variable that lengthens a stop).
   contractDefaults = {
     POSTGRES_WAIT_TIMEOUT = 60;
+    DRAIN_SECONDS = 10;
     GUNICORN_GRACEFUL_TIMEOUT = 30;
   };
 
@@ -187,9 +188,10 @@ let
       # gunicorn's arbiter runs in the boot's process (the unit's main process) and
       # tells systemd when it listens: sd_notify READY=1 on $NOTIFY_SOCKET.
       type = "notify";
-      # SIGTERM: gunicorn stops accepting, in-flight requests finish within the graceful
-      # timeout; systemd waits that long plus a margin before SIGKILL.
-      stopSeconds = seconds "GUNICORN_GRACEFUL_TIMEOUT" + 10;
+      # SIGTERM: /ready/ answers draining while requests are served for DRAIN_SECONDS, then
+      # gunicorn stops accepting and in-flight requests finish within the graceful
+      # timeout; systemd waits for both plus a margin before SIGKILL.
+      stopSeconds = seconds "DRAIN_SECONDS" + seconds "GUNICORN_GRACEFUL_TIMEOUT" + 10;
       # The wait for PostgreSQL, static files, then gunicorn loading the application.
       startSeconds = waitSeconds + 120;
     };

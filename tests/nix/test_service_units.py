@@ -66,10 +66,12 @@ def test_configuration_and_usage_errors_never_restart(units: dict) -> None:
     assert service["RestartForceExitStatus"] == "69"
 
 
-def test_stop_waits_for_the_graceful_timeout_as_set(nix_eval) -> None:
-    units = service_config(nix_eval, settings="{ GUNICORN_GRACEFUL_TIMEOUT = 45; }")
+def test_stop_waits_for_the_drain_and_graceful_timeout_as_set(nix_eval) -> None:
+    units = service_config(
+        nix_eval, settings='{ DRAIN_SECONDS = "5"; GUNICORN_GRACEFUL_TIMEOUT = 45; }'
+    )
     service = units["keelson-web"]["Service"]
-    assert service["TimeoutStopSec"] == 45 + 10
+    assert service["TimeoutStopSec"] == 5 + 45 + 10
     assert service["KillMode"] == "mixed"
 
 
@@ -123,12 +125,12 @@ def documented_default(name: str) -> str | None:
 def test_the_timeouts_use_the_documented_defaults(nix_eval) -> None:
     units = service_config(nix_eval)
     wait = int(documented_default("POSTGRES_WAIT_TIMEOUT"))
+    drain = int(documented_default("DRAIN_SECONDS"))
     graceful = int(documented_default("GUNICORN_GRACEFUL_TIMEOUT"))
     service = units["keelson-web"]["Service"]
-    assert service["TimeoutStopSec"] == graceful + 10
+    # The drain comes before the graceful stop: the unit waits for both.
+    assert service["TimeoutStopSec"] == drain + graceful + 10
     assert service["TimeoutStartSec"] == wait + 120
-    # A drain before the graceful stop would lengthen every stop: the unit must count it.
-    assert documented_default("DRAIN_SECONDS") is None, "add DRAIN_SECONDS to stopSeconds"
 
 
 def test_the_shipped_unit_files_are_what_nix_renders(nix_eval) -> None:
