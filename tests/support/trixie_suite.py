@@ -37,7 +37,7 @@ BUILD = "/build"
 SOURCE = f"{BUILD}/source"
 # Where the links to the stdenv's tools and the services are: a store path of its own.
 INPUTS_BIN = "/inputs/bin"
-# Nix's sandbox has no locale and a fixed clock for builders; the same here.
+# What checks.pytest sets besides PATH and TMPDIR: no LANG, stdenv's SOURCE_DATE_EPOCH.
 SANDBOX_ENV = {
     "HOME": "/homeless-shelter",
     "SOURCE_DATE_EPOCH": "315532800",
