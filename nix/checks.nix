@@ -34,7 +34,8 @@ in
   # restart theirs), so postgresqlTestHook's single server would go unused. The sandbox
   # has no network beyond loopback, no .git, HOME=/homeless-shelter and a PATH of these
   # inputs and the stdenv's tools: tests that need more skip, saying why (tests/nix needs
-  # nix-instantiate). scripts/test-sandboxed runs the suite the same way without Nix.
+  # nix-instantiate). scripts/test-sandboxed runs the suite the same way without Nix, on
+  # Debian trixie's Python 3.13.
   # shellcheck and ruff come from uv.lock (the dev group), as off Nix.
   pytest = stdenvNoCC.mkDerivation {
     name = "keelson-pytest-${version}";

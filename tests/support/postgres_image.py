@@ -19,7 +19,8 @@ def build() -> tuple[Path, str]:
     tools = trixie.tools_root()
     directory = trixie.cache_dir() / "postgres-image"
     directory.mkdir(parents=True, exist_ok=True)
-    tools_stamp = (trixie.cache_dir() / "trixie-tools.stamp").read_text()
+    # The root's directory is named by the digest of what it is made of.
+    tools_stamp = tools.name
     layer = directory / f"layer-{trixie.digest(tools_stamp, ENTRYPOINT.read_text())[:16]}.tar"
     if not layer.exists():
         shutil.copyfile(ENTRYPOINT, tools / IN_IMAGE.lstrip("/"))
