@@ -7,7 +7,7 @@ import re
 import subprocess
 
 import pytest
-from nixeval import NIX_DIR, REPO, nix_path, nix_string
+from nixexpr import NIX_DIR, REPO, nix_path, nix_string
 
 BOOT = "/nix/store/00000000000000000000000000000000-boot/bin/boot"
 BACKEND = "/nix/store/11111111111111111111111111111111-keelson-backend-0.1.0"
