@@ -9,6 +9,7 @@ from config.logging import build_logging, writable_log_file
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR
+from .celery import read_celery
 
 env = Env()
 
@@ -158,5 +159,10 @@ if env.bool("DJANGO_LOG_TO_FILES", False):
         )
         log_file = None
 LOGGING = build_logging(json_lines=True, level=LOG_LEVEL, log_file=log_file)
+
+# ---------------------------------------------------------------- Celery
+# Read by every role, so a bad value stops the web role too; the worker roles also
+# require the broker (config.settings.celery.worker_role_problems).
+globals().update(read_celery(env))
 
 env.done()
