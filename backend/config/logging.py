@@ -149,6 +149,9 @@ def build_logging(*, json_lines: bool, level: str, log_file: str | None) -> dict
             "django": {"handlers": ["default"], "level": level, "propagate": False},
             "django.server": {"handlers": ["default"], "level": level, "propagate": False},
             "py.warnings": {"handlers": ["default"], "level": "WARNING", "propagate": False},
+            # Celery's pool (billiard) logs to this logger with propagation off: without a
+            # handler of ours its errors would reach stderr as plain text.
+            "multiprocessing": {"handlers": ["default"], "level": "WARNING", "propagate": False},
         },
     }
 

@@ -24,7 +24,10 @@ def redis_server_bin() -> str:
 
 
 class RedisServer:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, persistent: bool = False) -> None:
+        # persistent: every write to the append-only file before it is acknowledged, so
+        # a restart keeps every message (as a production broker with AOF would).
+        self.persistent = persistent
         self.base_dir = Path(tempfile.mkdtemp(prefix="keelson-redis-"))
         self.log_path = self.base_dir / "redis.log"
         self.host = "127.0.0.1"
@@ -46,7 +49,8 @@ class RedisServer:
                     f"requirepass {self.password}",
                     f"dir {self.base_dir}",
                     'save ""',
-                    "appendonly no",
+                    "appendonly yes" if self.persistent else "appendonly no",
+                    "appendfsync always",
                     f"logfile {self.log_path}",
                     "daemonize no",
                 ]

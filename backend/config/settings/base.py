@@ -90,6 +90,9 @@ CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # None: retry for ever. A broker restart must not stop the worker (tasks are kept).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the broker connection is lost cannot be acknowledged on the new
+# one: its message comes back (acks_late). Cancel it rather than run it twice at once.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
 # The schedule beat runs: in code, reviewed like code. One beat schedules at a time
 # (a PostgreSQL advisory lock, apps.core.roles.beat).

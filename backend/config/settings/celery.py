@@ -23,6 +23,7 @@ RESULT_HINT = "e.g. CELERY_RESULT_BACKEND=redis://:PASSWORD@redis:6379/1, or lea
 MASK = "********"
 BROKER_NAMES = ("CELERY_BROKER_URL", "CELERY_BROKER_URL_FILE")
 
+VISIBILITY_MARGIN_SECONDS = 30
 # Seconds between two beat ticks at most: the beat's health is judged by its last tick.
 BEAT_MAX_LOOP_INTERVAL = 5
 
@@ -94,6 +95,14 @@ def read_celery(env: Env) -> dict[str, Any]:
         )
     return {
         "CELERY_BROKER_URL": broker_url,
+        # Redis keeps a delivered message aside until it is acknowledged; one left there
+        # longer than this is given back to the queue (its worker died, or the broker
+        # restarted before the acknowledgement arrived). A message may wait behind one
+        # running task (prefetch) and then run itself: twice the hard limit, plus margin,
+        # so a task that still runs is never handed out a second time.
+        "CELERY_BROKER_TRANSPORT_OPTIONS": {
+            "visibility_timeout": 2 * time_limit + VISIBILITY_MARGIN_SECONDS
+        },
         "CELERY_RESULT_BACKEND": result_backend,
         "CELERY_WORKER_CONCURRENCY": env.int(
             "CELERY_WORKER_CONCURRENCY", default_concurrency(), minimum=1, maximum=256
