@@ -9,6 +9,7 @@
   pythonEnv,
   pythonTestEnv,
   postgresql,
+  redis,
   shellcheck,
   nixfmt,
   image,
@@ -23,7 +24,8 @@ let
   };
 in
 {
-  # The whole pytest suite against real PostgreSQL servers and real gunicorn, as off Nix.
+  # The whole pytest suite against real PostgreSQL and Redis servers and real gunicorn
+  # and Celery, as off Nix.
   # The fixtures start their own servers with initdb from PATH (some tests stop and
   # restart theirs), so postgresqlTestHook's single server would go unused. tests/nix
   # skips itself: nix-instantiate cannot evaluate inside the sandbox.
@@ -33,6 +35,7 @@ in
     nativeBuildInputs = [
       pythonTestEnv
       postgresql
+      redis
       shellcheck
     ];
     dontConfigure = true;

@@ -1,9 +1,10 @@
 # `nix develop`: the image's Python environment plus the test and lint tools, and
-# PostgreSQL so the integration tests run here as in CI. Development settings (SQLite).
+# PostgreSQL and Redis so the integration tests run here as in CI. Development settings (SQLite).
 {
   mkShell,
   pythonTestEnv,
   postgresql,
+  redis,
   shellcheck,
   nixfmt,
   ruff,
@@ -12,6 +13,7 @@ mkShell {
   packages = [
     pythonTestEnv
     postgresql
+    redis
     shellcheck
     nixfmt
     ruff
@@ -22,7 +24,7 @@ mkShell {
   KEELSON_USE_PATH = "1";
 
   shellHook = ''
-    echo "keelson dev shell: Python, PostgreSQL, ruff, shellcheck, nixfmt."
+    echo "keelson dev shell: Python, PostgreSQL, Redis, ruff, shellcheck, nixfmt."
     echo "  cd backend && python manage.py runserver   # local settings, SQLite"
     echo "  scripts/test                                # lint and the whole suite, real PostgreSQL"
     echo "  scripts/serve                               # production boot on a throwaway PostgreSQL"

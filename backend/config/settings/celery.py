@@ -71,8 +71,7 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-def read_url(env: Env, name: str, hint: str) -> str | None:
-    url = env.secret(name, hint=hint)
+def checked_url(env: Env, name: str, url: str | None, hint: str) -> str | None:
     if url is not None:
         url = url.strip()
         if trouble := url_problem(url):
@@ -83,8 +82,15 @@ def read_url(env: Env, name: str, hint: str) -> str | None:
 
 def read_celery(env: Env) -> dict[str, Any]:
     """Every CELERY_* setting, validated into `env`'s problems."""
-    broker_url = read_url(env, "CELERY_BROKER_URL", BROKER_HINT)
-    result_backend = read_url(env, "CELERY_RESULT_BACKEND", RESULT_HINT)
+    broker_url = checked_url(
+        env, "CELERY_BROKER_URL", env.secret("CELERY_BROKER_URL", hint=BROKER_HINT), BROKER_HINT
+    )
+    result_backend = checked_url(
+        env,
+        "CELERY_RESULT_BACKEND",
+        env.secret("CELERY_RESULT_BACKEND", hint=RESULT_HINT),
+        RESULT_HINT,
+    )
     time_limit = env.int("CELERY_TASK_TIME_LIMIT", 300, minimum=1, maximum=86_400)
     soft_time_limit = env.int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1, maximum=86_400)
     if soft_time_limit >= time_limit:
