@@ -67,7 +67,10 @@ class RedisServer:
         return self
 
     def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url(), socket_timeout=3, socket_connect_timeout=3)
+        return self.client_for(0)
+
+    def client_for(self, database: int) -> redis.Redis:
+        return redis.Redis.from_url(self.url(database), socket_timeout=3, socket_connect_timeout=3)
 
     def wait_ready(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
