@@ -4,6 +4,7 @@ reconnects and, with acks_late, no task is lost."""
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
@@ -103,3 +104,16 @@ def test_a_broker_restart_under_load_loses_no_task(
         assert worker.stop(timeout=30) == 0
     finally:
         broker.destroy()
+
+
+def test_sigterm_while_waiting_for_the_broker_exits_143_with_one_line(
+    worker_env: dict[str, str], redis_server: RedisServer, started
+) -> None:
+    redis_server.stop()
+    worker = started(["worker"], worker_env, "worker")
+    wait_for_line(worker, message_has("waiting for the broker at "))
+    worker.signal(signal.SIGTERM)
+    assert worker.wait(timeout=10) == 143
+    last = worker.json_lines()[-1]
+    assert last["message"] == "worker interrupted by SIGTERM before it started"
+    assert last["exit_code"] == 143

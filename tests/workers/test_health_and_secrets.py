@@ -52,6 +52,9 @@ def test_healthcheck_worker_fails_when_the_broker_is_down(
     redis_server.stop()
     result = worker_health(worker_env, timeout=2)
     assert result.returncode == 1
+    assert result.stderr == ""
+    (line,) = [json.loads(text) for text in result.stdout.splitlines()]
+    assert "did not answer the ping task: the broker at redis://:********@" in line["message"]
     assert redis_server.password not in result.stdout + result.stderr
 
 

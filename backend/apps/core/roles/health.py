@@ -23,6 +23,7 @@ def worker_health(timeout: float) -> int:
     import redis
     from celery.utils.nodenames import worker_direct
     from django.conf import settings
+    from kombu.exceptions import OperationalError
 
     from apps.core.tasks import PING_REPLY_KEY
     from config.celery import app
@@ -38,11 +39,16 @@ def worker_health(timeout: float) -> int:
     )
     try:
         # Expires with the check: a worker that comes back later discards it unrun.
+        # No retries: a broker that does not take the message now is the answer.
         app.send_task(
-            "apps.core.tasks.ping", args=[token], queue=worker_direct(node), expires=timeout
+            "apps.core.tasks.ping",
+            args=[token],
+            queue=worker_direct(node),
+            expires=timeout,
+            retry=False,
         )
         reply = client.blpop([PING_REPLY_KEY.format(token=token)], timeout=timeout)
-    except (redis.RedisError, OSError) as error:
+    except (redis.RedisError, OperationalError, OSError) as error:
         reply = None
         reason = (
             f"the broker at {mask_url(settings.CELERY_BROKER_URL)} failed ({type(error).__name__})"

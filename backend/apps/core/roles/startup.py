@@ -5,11 +5,13 @@ and one line; nothing has been touched before the configuration was judged."""
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -47,7 +49,21 @@ def load_settings_for_worker_roles() -> None:
 
 
 def fail(step: str, message: str, code: int, **fields: Any) -> NoReturn:
-    logger.error(message, extra={"step": step, "exit_code": code, **fields})
+    if logging.getLogger().handlers:
+        logger.error(message, extra={"step": step, "exit_code": code, **fields})
+    else:
+        # Before the settings configured logging (a signal during their loading).
+        line = {
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": "ERROR",
+            "logger": "boot",
+            "message": message,
+            "request_id": None,
+            "step": step,
+            "exit_code": code,
+            **fields,
+        }
+        print(json.dumps(line))
     sys.stdout.flush()
     raise SystemExit(code)
 

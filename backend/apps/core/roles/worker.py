@@ -55,7 +55,7 @@ def run_worker() -> int:
         hostname=node_name(),
         # No banner: every line the container prints is JSON.
         quiet=True,
-        loglevel=settings.LOG_LEVEL,
+        loglevel=getattr(settings, "LOG_LEVEL", "INFO"),
         # Workers need not know each other (no mingle, gossip or event heartbeats):
         # fewer broker round trips, no lines about peers.
         without_heartbeat=True,
