@@ -1,10 +1,36 @@
 {
   description = "Keelson: a Django backend built into a reproducible, production-safe OCI image";
 
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+
+    # uv.lock -> the Python environment (nix/python.nix): the same versions as `uv sync`.
+    pyproject-nix = {
+      url = "github:pyproject-nix/pyproject.nix";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    uv2nix = {
+      url = "github:pyproject-nix/uv2nix";
+      inputs.pyproject-nix.follows = "pyproject-nix";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    # Build systems (setuptools, wheel, ...) for the packages built from source.
+    pyproject-build-systems = {
+      url = "github:pyproject-nix/build-system-pkgs";
+      inputs.pyproject-nix.follows = "pyproject-nix";
+      inputs.uv2nix.follows = "uv2nix";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };
 
   outputs =
-    { self, nixpkgs }:
+    {
+      self,
+      nixpkgs,
+      pyproject-nix,
+      uv2nix,
+      pyproject-build-systems,
+    }:
     let
       inherit (nixpkgs) lib;
 
@@ -22,10 +48,16 @@
           revision = self.rev or "dirty";
           # The repository this flake is published from; forks change it.
           sourceUrl = "https://github.com/keelson/keelson";
+          inherit pyproject-nix uv2nix pyproject-build-systems;
 
-          pythonEnv = scope.callPackage ./nix/python.nix { };
+          # uv.lock's groups: the image gets the runtime and `image` (psycopg's C build);
+          # the dev shell and the checks add `dev` (test and lint tools).
+          pythonEnv = scope.callPackage ./nix/python.nix { groups = [ "image" ]; };
           pythonTestEnv = scope.callPackage ./nix/python.nix {
-            extraPackages = builtins.attrValues (import ./nix/python-packages.nix).test;
+            groups = [
+              "image"
+              "dev"
+            ];
           };
           backend = scope.callPackage ./nix/source.nix { };
           static = scope.callPackage ./nix/static.nix { };
@@ -60,6 +92,7 @@
 
       checks = forEachSystem (scope: scope.checks);
 
-      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt);
+      # `nix fmt` passes no path: nixfmt-tree formats the whole tree (RFC 166).
+      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
     };
 }

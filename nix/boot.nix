@@ -1,10 +1,10 @@
 # The boot script (./boot.sh) as the image's entrypoint. writeShellApplication prepends
 # `set -o errexit -o nounset -o pipefail` and the PATH, and its build runs shellcheck.
 # The PATH is exactly runtimeInputs (inheritPath = false): the image sets no PATH, and the
-# script must not depend on whatever a container runtime would put there.
+# boot must not depend on whatever a container runtime would put there. The script only
+# execs Python (the boot is backend/apps/core/boot), which runs pg_isready from this PATH.
 {
   writeShellApplication,
-  coreutils,
   pythonEnv,
   pgIsReady,
 }:
@@ -12,7 +12,6 @@ writeShellApplication {
   name = "boot";
   text = builtins.readFile ./boot.sh;
   runtimeInputs = [
-    coreutils
     pythonEnv
     pgIsReady
   ];

@@ -1,5 +1,6 @@
 # `nix flake check`: the test suite in the sandbox, the built image's metadata, the Python
-# pins, formatting, and on x86_64-linux a NixOS VM that runs the image.
+# environments against uv.lock, formatting, and on x86_64-linux a NixOS VM that runs the
+# image.
 {
   lib,
   stdenv,
@@ -10,7 +11,6 @@
   pythonTestEnv,
   postgresql,
   redis,
-  shellcheck,
   nixfmt,
   image,
   version,
@@ -18,6 +18,11 @@
 let
   withPython = {
     nativeBuildInputs = [ pythonEnv ];
+  };
+  # check_python_env.py reads markers with `packaging`, a test tool: it runs on the test
+  # environment's interpreter and inspects the environment it is given.
+  withTestPython = {
+    nativeBuildInputs = [ pythonTestEnv ];
   };
   withNixfmt = {
     nativeBuildInputs = [ nixfmt ];
@@ -27,8 +32,11 @@ in
   # The whole pytest suite against real PostgreSQL and Redis servers and real gunicorn
   # and Celery, as off Nix.
   # The fixtures start their own servers with initdb from PATH (some tests stop and
-  # restart theirs), so postgresqlTestHook's single server would go unused. tests/nix
-  # skips itself: nix-instantiate cannot evaluate inside the sandbox.
+  # restart theirs), so postgresqlTestHook's single server would go unused. The sandbox
+  # has no network beyond loopback, no .git, HOME=/homeless-shelter and a PATH of these
+  # inputs and the stdenv's tools: tests that need more skip, saying why (tests/nix needs
+  # nix-instantiate). scripts/test-sandboxed runs the suite the same way without Nix.
+  # shellcheck and ruff come from uv.lock (the dev group), as off Nix.
   pytest = stdenvNoCC.mkDerivation {
     name = "keelson-pytest-${version}";
     src = ../.;
@@ -36,14 +44,12 @@ in
       pythonTestEnv
       postgresql
       redis
-      shellcheck
     ];
     dontConfigure = true;
     dontBuild = true;
     doCheck = true;
     checkPhase = ''
       runHook preCheck
-      export HOME="$TMPDIR"
       # scripts/serve (tested) uses the tools on PATH instead of installing a virtualenv.
       export KEELSON_USE_PATH=1
       python -m pytest -p no:cacheprovider
@@ -58,9 +64,17 @@ in
     touch $out
   '';
 
-  # The versions nixpkgs built equal the pins of the non-Nix install.
-  python-pins = runCommand "keelson-python-pins-${version}" withPython ''
-    python ${./check_pins.py} ${../backend/requirements.txt}
+  # The image's environment is exactly uv.lock's runtime and `image` group, at the lock's
+  # versions, and psycopg runs its C implementation (psycopg-c on nixpkgs' libpq).
+  python-env-image = runCommand "keelson-python-env-image-${version}" withTestPython ''
+    python ${./check_python_env.py} ${../uv.lock} ${pythonEnv} --group image --psycopg-impl c
+    touch $out
+  '';
+
+  # The dev shell's and the pytest check's environment: the same, plus the `dev` group.
+  python-env-dev = runCommand "keelson-python-env-dev-${version}" withTestPython ''
+    python ${./check_python_env.py} ${../uv.lock} ${pythonTestEnv} \
+      --group image --group dev --psycopg-impl c
     touch $out
   '';
 

@@ -48,6 +48,7 @@ dockerTools.buildLayeredImage {
     chown 10001:10001 app/logs
     chmod 0750 app/logs
   '';
+  # The config is ./image-config.nix's (tests evaluate it there). No `passthru` here:
+  # buildLayeredImage hands it to its inner `stream` derivation, not to the tarball.
   inherit config;
-  passthru = { inherit config; };
 }

@@ -1,32 +1,38 @@
-# `nix develop`: the image's Python environment plus the test and lint tools, and
-# PostgreSQL and Redis so the integration tests run here as in CI. Development settings (SQLite).
+# `nix develop`: uv.lock's environment with the dev group (test and lint tools, ruff and
+# shellcheck included), PostgreSQL and Redis so the integration tests run here as in CI,
+# nixfmt, and uv to change the lock. Development settings (SQLite).
 {
   mkShell,
   pythonTestEnv,
   postgresql,
   redis,
-  shellcheck,
   nixfmt,
-  ruff,
+  uv,
+  python313,
 }:
 mkShell {
   packages = [
     pythonTestEnv
     postgresql
     redis
-    shellcheck
     nixfmt
-    ruff
+    uv
   ];
 
   DJANGO_SETTINGS_MODULE = "config.settings.local";
   # scripts/test and scripts/serve use these tools instead of installing a virtualenv.
   KEELSON_USE_PATH = "1";
+  # `uv add NAME` updates pyproject.toml and uv.lock only; the environment is this shell's
+  # (leave and re-enter it to get the new package), and uv never downloads a Python.
+  UV_NO_SYNC = "1";
+  UV_PYTHON_DOWNLOADS = "never";
+  UV_PYTHON = python313.interpreter;
 
   shellHook = ''
-    echo "keelson dev shell: Python, PostgreSQL, Redis, ruff, shellcheck, nixfmt."
+    echo "keelson dev shell: Python (uv.lock), PostgreSQL, Redis, ruff, shellcheck, nixfmt, uv."
     echo "  cd backend && python manage.py runserver   # local settings, SQLite"
     echo "  scripts/test                                # lint and the whole suite, real PostgreSQL"
     echo "  scripts/serve                               # production boot on a throwaway PostgreSQL"
+    echo "  uv add NAME                                 # a new dependency (then re-enter the shell)"
   '';
 }

@@ -1,18 +1,19 @@
 """Typed readers for the environment: every problem is collected, then reported at once.
 
-Settings modules read their variables through one `Env`, then call `Env.done()`; a
-bad configuration raises `ConfigError` holding one line per problem, variable name
-first, with a hint. Entry points (manage.py, wsgi.py, gunicorn_config.py) print those
-lines and exit with `EXIT_CONFIG` instead of showing a traceback.
+The environment contract (config.contract) reads every variable through one `Env`,
+then calls `Env.done()`; a bad configuration raises `ConfigError` holding one line per
+problem, variable name first, with a hint. Entry points (the boot, manage.py, wsgi.py,
+gunicorn_config.py) print those lines and exit with `EXIT_CONFIG` instead of showing a
+traceback.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import NoReturn, TextIO, TypeVar
 
 # EX_CONFIG from sysexits.h: the documented exit code for an invalid configuration.
@@ -23,6 +24,8 @@ PATH_LIMIT = 400
 
 TRUE_WORDS = frozenset({"1", "true"})
 FALSE_WORDS = frozenset({"0", "false"})
+# Whole seconds, at least 1 (and below twelve days: a typo, not a wish).
+SECONDS = re.compile(r"[1-9][0-9]{0,5}")
 
 T = TypeVar("T")
 
@@ -51,17 +54,13 @@ def exit_on_config_error(error: ConfigError, stream: TextIO | None = None) -> No
 
 
 def config_error_json(line: str) -> str:
-    return json.dumps(
-        {
-            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "level": "ERROR",
-            "logger": "config",
-            "message": line,
-            "request_id": None,
-            "variable": line.split(" ", 1)[0],
-            "exit_code": EXIT_CONFIG,
-        }
-    )
+    """The problem as a JSON line of the logger "config", from the one JSON formatter."""
+    from config.logging import KeelsonJsonFormatter
+
+    record = logging.LogRecord("config", logging.ERROR, __file__, 0, line, None, None)
+    record.variable = line.split(" ", 1)[0]
+    record.exit_code = EXIT_CONFIG
+    return KeelsonJsonFormatter().format(record)
 
 
 def one_line(value: str, limit: int = 60) -> str:
@@ -157,6 +156,34 @@ class Env:
         if word in FALSE_WORDS:
             return False
         self.problem(name, f"must be 0, 1, true or false, not {one_line(value)!r}", "use 0 or 1")
+        return default
+
+    def flag(self, name: str, default: bool) -> bool:
+        """A switch of the boot: exactly 0 or 1, nothing else (no spaces, no words)."""
+        value = self.raw(name)
+        if value is None:
+            return default
+        if value in ("0", "1"):
+            return value == "1"
+        self.problem(
+            name,
+            f"must be 0 or 1, not {one_line(value)!r}",
+            f"set {name}=0 or {name}=1 (see .env.example)",
+        )
+        return default
+
+    def seconds(self, name: str, default: int) -> int:
+        """A duration in whole seconds, at least 1, written as digits only."""
+        value = self.raw(name)
+        if value is None:
+            return default
+        if SECONDS.fullmatch(value):
+            return int(value)
+        self.problem(
+            name,
+            f"must be a whole number of seconds, at least 1, not {one_line(value)!r}",
+            f"e.g. {name}={default}",
+        )
         return default
 
     def int(

@@ -24,6 +24,30 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 # Extras that are objects, not data: they would land in the log as reprs.
 DROPPED_EXTRAS = frozenset({"request", "server_time", "color_message", "data"})
 
+# The log files of DJANGO_LOG_TO_FILES and GUNICORN_LOG_TO_FILES, in LOG_DIR.
+DJANGO_LOG_FILE = "django.log"
+GUNICORN_ACCESS_LOG_FILE = "gunicorn_access.log"
+GUNICORN_ERROR_LOG_FILE = "gunicorn_error.log"
+
+
+def json_line(fields: dict[str, Any]) -> str:
+    """The one way a log line becomes text: every formatter and writer of JSON lines
+    calls this, so every line the container prints has the same spacing and escaping."""
+    return json.dumps(fields, default=str)
+
+
+def common_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The keys every line starts with, in this order."""
+    return {
+        "timestamp": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
+            timespec="milliseconds"
+        ),
+        "level": record.levelname,
+        "logger": record.name,
+        "message": record.getMessage(),
+        "request_id": getattr(record, "request_id", None),
+    }
+
 
 class RequestIdFilter(logging.Filter):
     """Puts the current request id on every record (None outside a request).
@@ -95,16 +119,13 @@ class KeelsonJsonFormatter(JsonFormatter):
         record: logging.LogRecord,
         message_dict: dict[str, Any],
     ) -> None:
-        log_record["timestamp"] = datetime.fromtimestamp(record.created, tz=UTC).isoformat(
-            timespec="milliseconds"
-        )
-        log_record["level"] = record.levelname
-        log_record["logger"] = record.name
-        log_record["message"] = record.message
-        log_record["request_id"] = getattr(record, "request_id", None)
+        log_record.update(common_fields(record))
         super().add_fields(log_record, record, message_dict)
         for key in DROPPED_EXTRAS:
             log_record.pop(key, None)
+
+    def jsonify_log_record(self, log_record: dict[str, Any]) -> str:
+        return json_line(log_record)
 
 
 def log_handler(
@@ -200,15 +221,18 @@ class LogFileHandler(logging.FileHandler):
         self.failing = True
         error = sys.exc_info()[1]
         reason = getattr(error, "strerror", None) or type(error).__name__
-        line = {
-            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "level": "ERROR",
-            "logger": "config.logging",
-            "message": f"{self.baseFilename} cannot be written ({reason}): log lines are lost until it can",
-            "request_id": request_id_var.get(),
-        }
+        line = logging.LogRecord(
+            "config.logging",
+            logging.ERROR,
+            __file__,
+            0,
+            f"{self.baseFilename} cannot be written ({reason}): log lines are lost until it can",
+            None,
+            None,
+        )
+        line.request_id = request_id_var.get()
         with contextlib.suppress(Exception):
-            sys.stderr.write(json.dumps(line) + "\n")
+            sys.stderr.write(json_line(common_fields(line)) + "\n")
             sys.stderr.flush()
 
 

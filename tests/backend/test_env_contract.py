@@ -1,5 +1,6 @@
-""".env.example is the env contract: it parses the same in bash and in a dotenv parser,
-and it lists exactly the variables the code reads."""
+"""The environment contract is declared once (config.contract): .env.example and the
+docs' variable tables are rendered from it and list exactly its names, no code reads a
+variable around it, and .env.example parses the same in bash and in a dotenv parser."""
 
 from __future__ import annotations
 
@@ -11,28 +12,22 @@ from pathlib import Path
 from dotenv import dotenv_values
 from processes import REPO
 
+from config.contract import CONTRACT, every_name
+from config.contract_render import BOOT_AND_RUNTIME, env_example, markdown_tables, tables_block
+
 ENV_EXAMPLE = REPO / ".env.example"
 
-# How code reads a variable: our typed readers, os.environ, and ${NAME} in the boot script.
+# How code could read a variable on its own: os.environ, or ${NAME} in the boot script.
 PYTHON_READS = re.compile(
-    r"""(?:env\.(?:str|secret|bool|int|port|list|origins|choice)\(\s*|"""
-    r"""os\.environ\.get\(\s*|os\.getenv\(\s*|os\.environ\[\s*)["']([A-Z][A-Z0-9_]*)["']"""
+    r"""(?:os\.environ\.get\(\s*|os\.getenv\(\s*|os\.environ\[\s*)["']([A-Z][A-Z0-9_]*)["']"""
 )
 SHELL_READS = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
-SECRET_READS = re.compile(r"""env\.secret\(\s*["']([A-Z][A-Z0-9_]*)["']""")
-# Variables of the process environment itself, not of Keelson's contract.
-NOT_CONTRACT = {
-    "PATH",
-    "HOME",
-    "PWD",
-    "BASH_SOURCE",
-    "FUNCNAME",
-    "LINENO",
-    "SECONDS",
-    "EPOCHREALTIME",
-    "BASHPID",
-}
 LISTED = re.compile(r"^(?:# )?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+DOCUMENTED = re.compile(r"^\| `([A-Z][A-Z0-9_]*)`(?: / `([A-Z][A-Z0-9_]*)`)? \|", re.MULTILINE)
+# The one module that reads the contract's variables (through config.env's Env), and
+# the entry points that only choose DJANGO_SETTINGS_MODULE's default before it runs.
+CONTRACT_READERS = {"config/contract.py", "config/env.py"}
+SETTINGS_DEFAULTS = {"config/entry.py", "apps/core/boot/cli.py"}
 
 
 def python_sources() -> list[Path]:
@@ -43,20 +38,59 @@ def python_sources() -> list[Path]:
     ]
 
 
-def variables_read_by_code() -> set[str]:
-    names: set[str] = set()
-    for path in python_sources():
-        text = path.read_text()
-        names |= set(PYTHON_READS.findall(text))
-        names |= {f"{name}_FILE" for name in SECRET_READS.findall(text)}
-    boot = REPO / "nix" / "boot.sh"
-    if boot.exists():
-        names |= set(SHELL_READS.findall(boot.read_text()))
-    return names - NOT_CONTRACT
-
-
 def variables_listed() -> set[str]:
     return set(LISTED.findall(ENV_EXAMPLE.read_text()))
+
+
+def variables_documented() -> set[str]:
+    block = tables_block(BOOT_AND_RUNTIME.read_text())
+    return {name for pair in DOCUMENTED.findall(block) for name in pair if name}
+
+
+def test_env_example_is_rendered_from_the_contract() -> None:
+    assert ENV_EXAMPLE.read_text() == env_example(), (
+        "run `cd backend && python -m config.contract_render`"
+    )
+
+
+def test_the_docs_variable_tables_are_rendered_from_the_contract() -> None:
+    assert tables_block(BOOT_AND_RUNTIME.read_text()) == markdown_tables(), (
+        "run `cd backend && python -m config.contract_render`"
+    )
+
+
+def test_env_example_and_the_docs_list_exactly_the_contracts_names() -> None:
+    names = set(every_name())
+    assert variables_listed() == names
+    assert variables_documented() == names
+    # Guards the scan itself: were its patterns broken, the equalities above would be empty.
+    assert {"SECRET_KEY", "SECRET_KEY_FILE", "GUNICORN_WORKERS", "DJANGO_SETTINGS_MODULE"} <= names
+
+
+def test_no_code_reads_a_variable_around_the_contract() -> None:
+    """One declaration: nothing else reads the environment for a variable of its own."""
+    outside = {}
+    for path in python_sources():
+        relative = path.relative_to(REPO / "backend").as_posix()
+        if relative in CONTRACT_READERS:
+            continue
+        read = set(PYTHON_READS.findall(path.read_text()))
+        if relative in SETTINGS_DEFAULTS:
+            read -= {"DJANGO_SETTINGS_MODULE"}
+        if read:
+            outside[relative] = sorted(read)
+    assert outside == {}
+
+
+def test_the_boot_script_reads_no_variable() -> None:
+    assert SHELL_READS.findall((REPO / "nix" / "boot.sh").read_text()) == []
+
+
+def test_each_secret_has_its_file_twin() -> None:
+    secrets = [var for var in CONTRACT if var.secret]
+    assert [var.name for var in secrets] == ["SECRET_KEY", "POSTGRES_PASSWORD"]
+    for var in secrets:
+        assert var.names == (var.name, f"{var.name}_FILE")
 
 
 def values_seen_by_bash() -> dict[str, str]:
@@ -69,23 +103,6 @@ def values_seen_by_bash() -> dict[str, str]:
     )
     pairs = (item.split("=", 1) for item in result.stdout.decode().split("\0") if "=" in item)
     return {name: value for name, value in pairs}
-
-
-def test_every_variable_the_code_reads_is_in_env_example() -> None:
-    missing = variables_read_by_code() - variables_listed()
-    assert not missing, f"read by the code but not in .env.example: {sorted(missing)}"
-
-
-def test_env_example_lists_no_variable_the_code_never_reads() -> None:
-    unused = variables_listed() - variables_read_by_code()
-    assert not unused, f"in .env.example but never read: {sorted(unused)}"
-
-
-def test_the_scan_finds_the_variables_it_must() -> None:
-    # Guards the scan itself: were its patterns broken, both tests above would pass on nothing.
-    assert {"SECRET_KEY", "SECRET_KEY_FILE", "GUNICORN_WORKERS", "DJANGO_SETTINGS_MODULE"} <= (
-        variables_read_by_code()
-    )
 
 
 def test_bash_and_dotenv_read_the_same_values() -> None:

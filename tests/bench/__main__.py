@@ -86,8 +86,11 @@ def run(plan: Plan, stages: list[str], started: float) -> list[Figure]:
     setup = Setup.create()
     try:
         if "boot" in stages:
-            progress(started, f"boot-to-ready: {plan.boot_runs} boots each, seed-style and ours")
-            figures.append(boot_to_ready(setup, plan.boot_runs))
+            progress(
+                started,
+                f"boot-to-ready: {plan.boot_runs} boots each, seed-style, ours, ours steps off",
+            )
+            figures.extend(boot_to_ready(setup, plan.boot_runs))
         if "notice" in stages:
             progress(started, f"readiness noticed: {plan.notice_runs} PostgreSQL starts each")
             figures.append(readiness_noticed(setup, plan.notice_runs))

@@ -1,5 +1,5 @@
-"""No-op tasks per second through a real Redis: our worker (`python -m apps.core.roles
-worker`: Django loaded, JSON logs, request-id signals, the settings of the image) beside
+"""No-op tasks per second through a real Redis: our worker (`bash nix/boot.sh
+worker`, the image's entry: Django loaded, JSON logs, request-id signals, the settings of the image) beside
 a bare Celery worker (`celery -A bare_celery.app worker`) with the same concurrency,
 prefetch, acknowledgement and limits; alternating rounds on one Redis; the worker
 processes' RSS and USS after the runs.
@@ -11,11 +11,10 @@ queue drains once it is consuming (from its length, so start-up is not counted).
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 
 from celery import Celery
-from processes import BIN, Process, base_env, manage
+from processes import BIN, REPO, Process, base_env, manage
 from redis_server import RedisServer
 
 from .report import INFO, RATIO_AT_LEAST, RATIO_AT_MOST, Figure
@@ -58,7 +57,7 @@ def ours_env(setup: Setup, broker_url: str) -> dict[str, str]:
 
 
 def start_ours(setup: Setup, broker_url: str, run: str, level: str) -> Process:
-    argv = [sys.executable, "-m", "apps.core.roles", "worker"]
+    argv = ["bash", str(REPO / "nix" / "boot.sh"), "worker"]
     env = {**ours_env(setup, broker_url), "DJANGO_LOG_LEVEL": level}
     return Process(argv, env, setup.logs(run), "ours")
 

@@ -1,5 +1,5 @@
 """Configuration: bad flags and bad settings exit 78 with one line each, before any
-migration; secrets never reach the output."""
+migration; secrets never reach the output. (Every layer at once: test_boot_contract.py.)"""
 
 from __future__ import annotations
 
@@ -32,9 +32,10 @@ def test_invalid_flag_exits_78_with_one_line_naming_it(boot_env, started, name, 
     boot = started({**boot_env, name: value})
     code, _ = wait_for_exit(boot, timeout=10)
     assert code == 78
-    lines = boot_lines(boot)
+    lines = boot.json_lines()
     assert len(lines) == 1
     assert lines[0]["level"] == "ERROR"
+    assert lines[0]["logger"] == "config"
     assert lines[0]["variable"] == name
     assert lines[0]["message"].startswith(f"{name} must be ")
     assert f"'{value}'" in lines[0]["message"]
@@ -45,7 +46,7 @@ def test_every_bad_flag_gets_its_own_line(boot_env, started) -> None:
     boot = started({**boot_env, "RUN_MIGRATIONS": "x", "POSTGRES_WAIT_TIMEOUT": "y"})
     code, _ = wait_for_exit(boot, timeout=10)
     assert code == 78
-    assert [line["variable"] for line in boot_lines(boot)] == [
+    assert [line["variable"] for line in boot.json_lines()] == [
         "RUN_MIGRATIONS",
         "POSTGRES_WAIT_TIMEOUT",
     ]
@@ -116,7 +117,10 @@ def test_secrets_never_appear_in_the_output(boot_env, started, tmp_path: Path) -
     for secret in (boot_env["SECRET_KEY"], boot_env["POSTGRES_PASSWORD"], token):
         assert secret not in output
     config = boot_lines(boot)[0]["config"]
-    assert config["DJANGO_API_TOKEN"] == "********"
+    # Only the contract's variables are shown: a variable it does not declare is not.
+    assert "DJANGO_API_TOKEN" not in config
+    assert config["SECRET_KEY"] == "********"
+    assert config["POSTGRES_PASSWORD"] == "********"
     assert config["SECRET_KEY_FILE"] == "********"
     assert config["POSTGRES_PASSWORD_FILE"] == "********"
     assert config["POSTGRES_HOST"] == env["POSTGRES_HOST"], "what is not secret is shown"

@@ -17,7 +17,7 @@ STORE_PATH = "/nix/store/00000000000000000000000000000000-{}/bin"
 
 def as_written_by_nix(text: str) -> str:
     """writeShellApplication's text (nixpkgs 26.05) with inheritPath = false."""
-    path = ":".join(STORE_PATH.format(name) for name in ("coreutils", "python3-env", "pg_isready"))
+    path = ":".join(STORE_PATH.format(name) for name in ("python3-env", "pg_isready"))
     return (
         "#!/nix/store/00000000000000000000000000000000-bash/bin/bash\n"
         "set -o errexit\nset -o nounset\nset -o pipefail\n"
@@ -51,12 +51,11 @@ def test_boot_nix_wraps_boot_sh_with_its_tools_on_a_closed_path(nix_eval) -> Non
     args = nix_eval(
         f"""import {nix_path(NIX_DIR / "boot.nix")} {{
           writeShellApplication = args: args;
-          coreutils = "coreutils";
           pythonEnv = "pythonEnv";
           pgIsReady = "pgIsReady";
         }}"""
     )
     assert args["name"] == "boot"
     assert args["text"] == BOOT_SH.read_text()
-    assert args["runtimeInputs"] == ["coreutils", "pythonEnv", "pgIsReady"]
+    assert args["runtimeInputs"] == ["pythonEnv", "pgIsReady"]
     assert args["inheritPath"] is False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,8 @@ FLAGS = ("GUNICORN_LOG_TO_FILES", "DJANGO_LOG_TO_FILES")
 @contextlib.contextmanager
 def tmpfs(path: Path, options: str) -> Iterator[Path]:
     """A small tmpfs at `path` (root and a kernel that allows it, else the test skips)."""
+    if shutil.which("mount") is None:
+        pytest.skip("no `mount` on PATH (as in Nix's build sandbox): cannot make a tmpfs")
     path.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],

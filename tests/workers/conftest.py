@@ -1,5 +1,5 @@
 """Real Redis, a migrated database, and the worker roles started as the image starts
-them: `python -m apps.core.roles ROLE` in the backend directory."""
+them: `bash nix/boot.sh ROLE` in the backend directory, under the image-like shell."""
 
 from __future__ import annotations
 

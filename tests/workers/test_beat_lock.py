@@ -10,8 +10,7 @@ import time
 
 import pytest
 from postgres import connect_as_backend
-from processes import BACKEND
-from worker_support import ROLES, message_is, poll, wait_for_line, worker_ready
+from worker_support import message_is, poll, run_role, wait_for_line, worker_ready
 
 pytestmark = pytest.mark.slow
 
@@ -34,14 +33,7 @@ def pid_of(origin: str) -> int:
 
 
 def beat_health(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*ROLES, "healthcheck", "beat"],
-        cwd=BACKEND,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_role(["healthcheck", "beat"], env)
 
 
 def test_two_beats_schedule_each_run_once_and_killing_the_holder_hands_over(

@@ -9,22 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from processes import BACKEND
 from redis_server import RedisServer
-from worker_support import ROLES, message_is, send_task, wait_for_line, worker_ready
+from worker_support import message_is, run_role, send_task, wait_for_line, worker_ready
 
 pytestmark = pytest.mark.slow
 
 
 def worker_health(env: dict[str, str], timeout: float = 5) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*ROLES, "healthcheck", "worker", "--timeout", str(timeout)],
-        cwd=BACKEND,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_role(["healthcheck", "worker", "--timeout", str(timeout)], env)
 
 
 def test_healthcheck_worker_round_trips_the_ping_task(worker_env: dict[str, str], started) -> None:
@@ -70,13 +62,8 @@ def test_no_secret_in_any_output_of_the_roles(
     send_task(worker_env["CELERY_BROKER_URL"], "keelson_testing.work.tasks.record_note", "x")
     wait_for_line(worker, lambda line: " succeeded in " in str(line.get("message")))
     health = worker_health(worker_env)
-    refused = subprocess.run(
-        [*ROLES, "worker"],
-        cwd=BACKEND,
-        env={**worker_env, "CELERY_BROKER_URL": worker_env["CELERY_BROKER_URL"] + "x"},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    refused = run_role(
+        ["worker"], {**worker_env, "CELERY_BROKER_URL": worker_env["CELERY_BROKER_URL"] + "x"}
     )
     assert refused.returncode == 78
     assert worker.stop(timeout=30) == 0

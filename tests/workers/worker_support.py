@@ -1,20 +1,31 @@
-"""Helpers of the worker-role tests: start a role, read its JSON lines, poll."""
+"""Helpers of the worker-role tests: start a role through the boot (`bash nix/boot.sh
+worker`, as the image runs it), read its JSON lines, poll."""
 
 from __future__ import annotations
 
-import sys
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from boot_support import boot_process, run_boot
 from processes import Process
 
-ROLES = [sys.executable, "-m", "apps.core.roles"]
+# Where the image-like shell's small files go for one-shot commands.
+SHELL_DIR = Path(tempfile.gettempdir()) / "keelson-worker-tests-shell"
 
 
 def role(args: list[str], env: dict[str, str], log_dir: Path, name: str) -> Process:
-    return Process([*ROLES, *args], env, log_dir, name)
+    return boot_process(env, log_dir, *args, name=name)
+
+
+def run_role(
+    args: list[str], env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """A boot command run to its end (a health check, a refused start)."""
+    return run_boot(env, SHELL_DIR, *args, timeout=timeout)
 
 
 def wait_for_line(

@@ -6,7 +6,7 @@ import redis
 from celery import shared_task
 from django.conf import settings
 
-# The health check waits on this list in the broker's Redis: see apps.core.roles.health.
+# The health check waits on this list in the broker's Redis: see apps.core.boot.worker_health.
 PING_REPLY_KEY = "keelson:healthcheck:{token}"
 # A reply nobody read (the health check gave up) disappears after this many seconds.
 PING_REPLY_TTL = 60

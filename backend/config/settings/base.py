@@ -80,7 +80,7 @@ LOGGING_CONFIG = "config.logging.configure"
 REQUEST_ID_MAX_LENGTH = 128
 
 # Celery (config.celery): the settings that are the same everywhere. Broker and knobs
-# come from the environment (config.settings.celery).
+# come from the environment contract (config.contract, its "Workers" layer).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Each worker also consumes its own queue: `boot healthcheck worker` pings this worker,
 # not whichever one answers first.
@@ -95,7 +95,7 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
 # The schedule beat runs: in code, reviewed like code. One beat schedules at a time
-# (a PostgreSQL advisory lock, apps.core.roles.beat).
+# (a PostgreSQL advisory lock, apps.core.boot.beat).
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "apps.core.tasks.clear_expired_sessions",

@@ -8,7 +8,10 @@ import logging
 import time
 import uuid
 
-from . import EXIT_OK, EXIT_UNHEALTHY
+from apps.core.boot.exits import EXIT_HEALTHCHECK as EXIT_UNHEALTHY
+from apps.core.boot.exits import EXIT_OK
+from config.broker_url import mask_url
+from config.settings.celery import BEAT_MAX_LOOP_INTERVAL
 
 logger = logging.getLogger("boot")
 
@@ -25,11 +28,9 @@ def worker_health(timeout: float) -> int:
     from django.conf import settings
     from kombu.exceptions import OperationalError
 
+    from apps.core.boot.celery_worker import node_name
     from apps.core.tasks import PING_REPLY_KEY
     from config.celery import app
-    from config.settings.celery import mask_url
-
-    from .worker import node_name
 
     node = node_name()
     token = uuid.uuid4().hex
@@ -74,12 +75,10 @@ def worker_health(timeout: float) -> int:
 def beat_health() -> int:
     """Healthy when the beat's last heartbeat is recent: it ticks while holding the lock,
     or it waits for the lock as a standby replica (both are what a beat should do)."""
-    from django.conf import settings
-
-    from .beat import heartbeat_path
+    from apps.core.boot.beat import heartbeat_path
 
     path = heartbeat_path()
-    max_age = settings.CELERY_BEAT_MAX_LOOP_INTERVAL * BEAT_STALE_AFTER_TICKS
+    max_age = BEAT_MAX_LOOP_INTERVAL * BEAT_STALE_AFTER_TICKS
     try:
         with open(path, encoding="utf-8") as handle:
             heartbeat = json.load(handle)
@@ -105,14 +104,3 @@ def beat_health() -> int:
     )
     logger.info(f"healthcheck beat: the beat {what}", extra={**fields, "pid": heartbeat.get("pid")})
     return EXIT_OK
-
-
-def load_for_healthcheck() -> None:
-    """The settings (exit 78 on a bad configuration) and Django, without waiting for
-    anything: a health check answers quickly."""
-    from .startup import load_settings_for_worker_roles
-
-    load_settings_for_worker_roles()
-    import django
-
-    django.setup()

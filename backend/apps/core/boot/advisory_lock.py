@@ -20,7 +20,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 # else does.
 MIGRATION_LOCK_KEY = 0x6B65656C736F6E
 COLLECTSTATIC_LOCK_KEY = 0x6B65656C736F6E01
-# Held by the one beat that schedules, for as long as it runs (apps.core.roles.beat).
+# Held by the one beat that schedules, for as long as it runs (apps.core.boot.beat).
 BEAT_LOCK_KEY = 0x6B65656C736F6E02
 
 

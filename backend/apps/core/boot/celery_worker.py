@@ -1,4 +1,4 @@
-"""`worker`: a Celery worker in this very process (PID 1 in the image).
+"""`boot worker`: a Celery worker in the boot's own process (PID 1 in the image).
 
 SIGTERM is Celery's warm shutdown: no new task is taken, running tasks finish (within
 the hard time limit), then the process exits 0. A second SIGTERM does not cut them short;
@@ -11,7 +11,7 @@ import logging
 import socket
 from typing import Any
 
-from . import EXIT_OK
+from apps.core.boot.exits import EXIT_OK
 
 logger = logging.getLogger("boot")
 
@@ -46,10 +46,11 @@ def json_only_worker(app: Any) -> type:
 
 
 def run_worker() -> int:
-    from .startup import prepare
-
-    app = prepare("worker")
+    """Celery's worker, once the boot judged the contract, PostgreSQL, the broker and the
+    schema. Its handlers replace the boot's: SIGTERM is a warm shutdown, exit 0."""
     from django.conf import settings
+
+    from config.celery import app
 
     worker = json_only_worker(app)(
         hostname=node_name(),

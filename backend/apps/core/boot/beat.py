@@ -1,4 +1,4 @@
-"""`beat`: Celery beat in this process, scheduling only while it holds a PostgreSQL
+"""`boot beat`: Celery beat in the boot's process, scheduling only while it holds a PostgreSQL
 advisory lock, so that a second replica never sends the same run twice.
 
 A replica without the lock waits (and says so) until the holder goes away; PostgreSQL
@@ -22,9 +22,8 @@ from typing import Any
 import psycopg
 from celery import beat
 
-from apps.core.management.commands._advisory_lock import BEAT_LOCK_KEY
-
-from . import EXIT_OK, EXIT_UNAVAILABLE
+from apps.core.boot.advisory_lock import BEAT_LOCK_KEY
+from apps.core.boot.exits import EXIT_OK, EXIT_UNAVAILABLE
 
 logger = logging.getLogger("boot")
 
@@ -138,11 +137,12 @@ def stop_on_signal(signum: int, _frame: FrameType | None) -> None:
 
 
 def run_beat() -> int:
+    """Celery beat under the lock, once the boot judged the contract, PostgreSQL, the
+    broker and the schema."""
     global held_lock
-    from .startup import prepare
-
-    app = prepare("beat")
     from django.conf import settings
+
+    from config.celery import app
 
     lock = BeatLock(settings.DATABASES["default"])
     signal.signal(signal.SIGTERM, stop_on_signal)
