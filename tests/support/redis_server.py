@@ -15,12 +15,18 @@ from pathlib import Path
 import redis
 from ports import free_port
 
+MISSING = "redis-server is not on PATH: scripts/bootstrap installs it (Debian's redis-server); under Nix the check's inputs bring it"
+
 
 def redis_server_bin() -> str:
     found = shutil.which("redis-server")
     if not found:
-        raise RuntimeError("redis-server not found: install it (apt-get install redis-server)")
+        raise RuntimeError(MISSING)
     return found
+
+
+def have_redis_server() -> bool:
+    return shutil.which("redis-server") is not None
 
 
 class RedisServer:

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from processes import Process, manage
-from redis_server import RedisServer
+from redis_server import MISSING, RedisServer, have_redis_server
 from worker_support import role
 
 
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
+    if not have_redis_server():
+        pytest.skip(MISSING)
     server = RedisServer().start()
     yield server
     server.destroy()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from postgres import connect_as_backend
-from redis_server import RedisServer
+from redis_server import MISSING, RedisServer, have_redis_server
 from worker_support import message_has, poll, send_task, wait_for_line, worker_ready
 
 pytestmark = pytest.mark.slow
@@ -73,6 +73,8 @@ def notes_done(env: dict[str, str]) -> set[str]:
 def test_a_broker_restart_under_load_loses_no_task(
     worker_env: dict[str, str], started, tmp_path
 ) -> None:
+    if not have_redis_server():
+        pytest.skip(MISSING)
     broker = RedisServer(persistent=True).start()
     try:
         # Short limits: a message left unacknowledged by the restart comes back sooner.
