@@ -35,7 +35,7 @@ def test_broker_absent_the_worker_waits_then_exits_69(
     assert any(
         line["message"] == f"waiting for the broker at {where} (up to 3 s)" for line in lines
     )
-    assert not any(line["message"].startswith("starting the worker") for line in lines)
+    assert not any(line["message"].startswith("starting the Celery worker") for line in lines)
 
 
 def test_a_broker_that_comes_up_within_the_deadline_is_used(
@@ -119,5 +119,5 @@ def test_sigterm_while_waiting_for_the_broker_exits_143_with_one_line(
     worker.signal(signal.SIGTERM)
     assert worker.wait(timeout=10) == 143
     last = worker.json_lines()[-1]
-    assert last["message"] == "worker interrupted by SIGTERM before it started"
+    assert last["message"] == "boot interrupted by SIGTERM before the Celery worker started"
     assert last["exit_code"] == 143
