@@ -245,19 +245,24 @@ HEALTH_ROLES = ("worker", "beat")
 DEFAULT_PING_TIMEOUT = 10.0
 
 
+def ping_timeout(options: list[str]) -> float | None:
+    """`[--timeout S]` of `healthcheck worker`: seconds above 0, or None when malformed."""
+    if not options:
+        return DEFAULT_PING_TIMEOUT
+    if len(options) == 2 and options[0] == "--timeout":
+        with suppress(ValueError):
+            seconds = float(options[1])
+            if 0 < seconds < float("inf"):
+                return seconds
+    return None
+
+
 def role_healthcheck(log: BootLog, args: list[str]) -> int:
     """`healthcheck worker [--timeout S]` pings this host's worker through the broker (the
     contract judged first, as the worker's); `healthcheck beat` reads beat's heartbeat."""
     role, options = args[0], args[1:]
-    timeout = DEFAULT_PING_TIMEOUT
-    if role == "worker" and len(options) == 2 and options[0] == "--timeout":
-        try:
-            timeout = float(options[1])
-        except ValueError:
-            options = ["--timeout", "?"]
-        else:
-            options = [] if timeout > 0 else options
-    if options:
+    timeout = ping_timeout(options) if role == "worker" else None
+    if options and timeout is None:
         return usage_error(
             log, f"unexpected {one_line(' '.join(options))!r} after healthcheck {role}"
         )
@@ -269,7 +274,7 @@ def role_healthcheck(log: BootLog, args: list[str]) -> int:
     setup_django()
     from apps.core.boot.worker_health import worker_health
 
-    return worker_health(timeout)
+    return worker_health(timeout or DEFAULT_PING_TIMEOUT)
 
 
 def healthcheck(log: BootLog) -> int:
