@@ -10,6 +10,7 @@
   pythonEnv,
   pythonTestEnv,
   postgresql,
+  redis,
   nixfmt,
   image,
   nixosModule,
@@ -29,7 +30,8 @@ let
   };
 in
 {
-  # The whole pytest suite against real PostgreSQL servers and real gunicorn, as off Nix.
+  # The whole pytest suite against real PostgreSQL and Redis servers and real gunicorn
+  # and Celery, as off Nix.
   # The fixtures start their own servers with initdb from PATH (some tests stop and
   # restart theirs), so postgresqlTestHook's single server would go unused. The sandbox
   # has no network beyond loopback, no .git, HOME=/homeless-shelter and a PATH of these
@@ -43,6 +45,7 @@ in
     nativeBuildInputs = [
       pythonTestEnv
       postgresql
+      redis
     ];
     dontConfigure = true;
     dontBuild = true;

@@ -96,6 +96,8 @@ def default_cell(var: Variable) -> str:
         return f"required unless {var.exemption}"
     if var.required:
         return "required"
+    if var.required_for:
+        return "required for " + ", ".join(f"`boot {command}`" for command in var.required_for)
     text = var.default_text()
     if not text:
         return "empty"

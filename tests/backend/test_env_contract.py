@@ -13,7 +13,7 @@ import pytest
 from dotenv import dotenv_values
 from processes import REPO
 
-from config.contract import CONTRACT, every_name, validate
+from config.contract import BY_NAME, CONTRACT, every_name, validate
 from config.contract_render import BOOT_AND_RUNTIME, env_example, markdown_tables, tables_block
 from config.env import ConfigError
 
@@ -90,9 +90,34 @@ def test_the_boot_script_reads_no_variable() -> None:
 
 def test_each_secret_has_its_file_twin() -> None:
     secrets = [var for var in CONTRACT if var.secret]
-    assert [var.name for var in secrets] == ["SECRET_KEY", "POSTGRES_PASSWORD"]
+    assert [var.name for var in secrets] == [
+        "SECRET_KEY",
+        "POSTGRES_PASSWORD",
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
+    ]
     for var in secrets:
         assert var.names == (var.name, f"{var.name}_FILE")
+
+
+def test_the_broker_is_required_by_the_worker_commands_only(
+    production_env: dict[str, str],
+) -> None:
+    """One declaration says who needs the broker: the web's validation passes without
+    it, `boot worker` and `boot beat` name it, and the configuration line masks only
+    the URL's password."""
+    validate(production_env)
+    for command in ("worker", "beat"):
+        with pytest.raises(ConfigError) as refused:
+            validate(production_env, command)
+        assert refused.value.lines == [
+            "CELERY_BROKER_URL is missing (set CELERY_BROKER_URL or CELERY_BROKER_URL_FILE): "
+            f"boot {command} needs it. Hint: {BY_NAME['CELERY_BROKER_URL'].hint}"
+        ]
+    url = "redis://:s3cret-pass@redis:6379/0"
+    shown = validate({**production_env, "CELERY_BROKER_URL": url}, "worker").shown()
+    assert shown["CELERY_BROKER_URL"] == "redis://:********@redis:6379/0"
+    assert "s3cret-pass" not in str(shown)
 
 
 def values_seen_by_bash() -> dict[str, str]:
