@@ -15,7 +15,9 @@ ENTRYPOINT = Path(__file__).with_name("postgres_image_entrypoint.py")
 IN_IMAGE = "/usr/local/bin/postgres-entrypoint.py"
 
 
-def build() -> tuple[Path, str]:
+def tools_layer() -> Path:
+    """The tools root with this entrypoint, as one layer (cached); the Redis image of
+    ./redis_image.py shares it, so the engine stores it once."""
     tools = trixie.tools_root()
     directory = trixie.cache_dir() / "postgres-image"
     directory.mkdir(parents=True, exist_ok=True)
@@ -30,6 +32,12 @@ def build() -> tuple[Path, str]:
         for stale in directory.glob("layer-*.tar"):
             if stale != layer:
                 stale.unlink()
+    return layer
+
+
+def build() -> tuple[Path, str]:
+    tools = trixie.tools_root()
+    layer = tools_layer()
     bin_dir = sorted(tools.glob("usr/lib/postgresql/*/bin"))[-1]
     config = {
         "Entrypoint": ["python3", IN_IMAGE],
@@ -42,6 +50,6 @@ def build() -> tuple[Path, str]:
         "StopSignal": "SIGINT",
         "Volumes": {"/var/lib/postgresql/data": {}},
     }
-    archive = directory / "image.tar"
+    archive = layer.parent / "image.tar"
     docker_archive.write_archive(archive, layer, config, REFERENCE)
     return archive, REFERENCE
