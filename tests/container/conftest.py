@@ -16,25 +16,17 @@ import pytest
 import redis_image
 import trixie
 from container_support import Container
-from dockerd import DockerEngine, EngineUnavailable, started_engine
+from dockerd import DockerEngine
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def engine() -> Iterator[DockerEngine]:
-    """The session's engine, with Debian trixie's Compose v2 as its CLI plugin."""
-    try:
-        engine = started_engine()
-    except EngineUnavailable as reason:
-        pytest.skip(f"no Docker engine: {reason}")
-    try:
-        engine.add_compose_plugin(trixie.compose_plugin())
-    except BaseException:
-        engine.stop()
-        raise
-    yield engine
-    engine.stop()
+def engine(docker_engine: DockerEngine) -> DockerEngine:
+    """The session's engine (the one every suite shares), with Debian trixie's Compose v2
+    as its CLI plugin."""
+    docker_engine.add_compose_plugin(trixie.compose_plugin())
+    return docker_engine
 
 
 @pytest.fixture(scope="session")

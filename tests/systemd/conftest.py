@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 from debian_systemd_image import ImageUnavailable, systemd_image
-from dockerd import DockerEngine, docker_engine  # noqa: F401 - a fixture, found by name
+from dockerd import DockerEngine
 from host_install import install
 from systemd_host import SystemdHost
 from systemd_report import FIGURES, timed
 
 
 @pytest.fixture(scope="session")
-def systemd_host(docker_engine: DockerEngine) -> Iterator[SystemdHost]:  # noqa: F811
+def systemd_host(docker_engine: DockerEngine) -> Iterator[SystemdHost]:
     try:
         with timed("Debian image (debootstrap or cache, import)"):
             image = systemd_image(docker_engine)
