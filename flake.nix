@@ -65,6 +65,10 @@
           front = scope.callPackage ./nix/front.nix { };
           boot = scope.callPackage ./nix/boot.nix { };
           image = scope.callPackage ./nix/image.nix { };
+          # services.keelson with this scope's packages, for the checks' NixOS VM.
+          nixosModule = import ./nix/module.nix {
+            packagesFor = _: { inherit (scope) boot backend static; };
+          };
           devShell = scope.callPackage ./nix/shell.nix { };
           # callPackage adds override functions, which are not checks.
           checks = removeAttrs (scope.callPackage ./nix/checks.nix { }) [
@@ -92,6 +96,12 @@
       });
 
       checks = forEachSystem (scope: scope.checks);
+
+      # services.keelson: keelson-migrate, then keelson-web, under systemd
+      # (docs/deploy/systemd/README.md).
+      nixosModules.default = import ./nix/module.nix {
+        packagesFor = system: self.packages.${system};
+      };
 
       # `nix fmt` passes no path: nixfmt-tree formats the whole tree (RFC 166).
       formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);

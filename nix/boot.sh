@@ -7,7 +7,10 @@
 #                        collectstatic, then serve with gunicorn in the same process
 #   boot migrate         one-shot migration job: deploy checks, locked migrate, exit
 #   boot check           everything `boot` would refuse, without a database
-#   boot healthcheck     GET /health/ on the local bind port (Docker HEALTHCHECK)
+#   boot worker          the Celery worker in the same process (after PostgreSQL, the
+#                        broker and the schema); boot beat: Celery beat, one at a time
+#   boot healthcheck     GET /health/ on the local bind port (Docker HEALTHCHECK);
+#                        `healthcheck worker | beat` check those roles
 #   boot manage ARGS...  any management command, same environment and settings
 #
 # The working directory is the backend root (the image's WorkingDir). All of the boot is

@@ -1,6 +1,6 @@
 # `nix flake check`: the test suite in the sandbox, the built image's metadata, the Python
-# environments against uv.lock, formatting, and on x86_64-linux a NixOS VM that runs the
-# image.
+# environments against uv.lock, formatting, and on x86_64-linux NixOS VMs: one runs the
+# image, one services.keelson.
 {
   lib,
   stdenv,
@@ -11,8 +11,10 @@
   pythonTestEnv,
   postgresql,
   front,
+  redis,
   nixfmt,
   image,
+  nixosModule,
   version,
 }:
 let
@@ -29,12 +31,14 @@ let
   };
 in
 {
-  # The whole pytest suite against real PostgreSQL servers and real gunicorn, as off Nix.
+  # The whole pytest suite against real PostgreSQL and Redis servers and real gunicorn
+  # and Celery, as off Nix.
   # The fixtures start their own servers with initdb from PATH (some tests stop and
   # restart theirs), so postgresqlTestHook's single server would go unused. The sandbox
   # has no network beyond loopback, no .git, HOME=/homeless-shelter and a PATH of these
   # inputs and the stdenv's tools: tests that need more skip, saying why (tests/nix needs
-  # nix-instantiate). scripts/test-sandboxed runs the suite the same way without Nix.
+  # nix-instantiate). scripts/test-sandboxed runs the suite the same way without Nix, on
+  # Debian trixie's Python 3.13.
   # shellcheck and ruff come from uv.lock (the dev group), as off Nix.
   pytest = stdenvNoCC.mkDerivation {
     name = "keelson-pytest-${version}";
@@ -44,6 +48,7 @@ in
       postgresql
       # nginx, the front `boot serve` starts (nix/front.nix, as on the boot's PATH).
       front
+      redis
     ];
     dontConfigure = true;
     dontBuild = true;
@@ -86,4 +91,5 @@ in
 }
 // lib.optionalAttrs stdenv.hostPlatform.isx86_64 {
   vm = callPackage ./vm-test.nix { inherit image version; };
+  vm-service = callPackage ./service-vm-test.nix { inherit nixosModule; };
 }

@@ -1,10 +1,11 @@
 # `nix develop`: uv.lock's environment with the dev group (test and lint tools, ruff and
-# shellcheck included), PostgreSQL so the integration tests run here as in CI, nixfmt, and
-# uv to change the lock. Development settings (SQLite).
+# shellcheck included), PostgreSQL and Redis so the integration tests run here as in CI,
+# nixfmt, and uv to change the lock. Development settings (SQLite).
 {
   mkShell,
   pythonTestEnv,
   postgresql,
+  redis,
   nixfmt,
   uv,
   python313,
@@ -13,6 +14,7 @@ mkShell {
   packages = [
     pythonTestEnv
     postgresql
+    redis
     nixfmt
     uv
   ];
@@ -27,7 +29,7 @@ mkShell {
   UV_PYTHON = python313.interpreter;
 
   shellHook = ''
-    echo "keelson dev shell: Python (uv.lock), PostgreSQL, ruff, shellcheck, nixfmt, uv."
+    echo "keelson dev shell: Python (uv.lock), PostgreSQL, Redis, ruff, shellcheck, nixfmt, uv."
     echo "  cd backend && python manage.py runserver   # local settings, SQLite"
     echo "  scripts/test                                # lint and the whole suite, real PostgreSQL"
     echo "  scripts/serve                               # production boot on a throwaway PostgreSQL"

@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "support"))
 
+from dockerd import docker_engine  # noqa: F401 - one engine per session, for every suite
 from postgres import PostgresServer
 from processes import base_env, manage
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from config.broker_url import mask_url, url_problem
 from config.env import ConfigError, Env, exit_on_config_error, one_line
 from config.logging import (
     DJANGO_LOG_FILE,
@@ -52,7 +53,8 @@ OBSERVABILITY = Layer(
     "Observability", "`backend/config/observability.py` and gunicorn's master (the drain)"
 )
 FRONT = Layer("Front", "nginx in front of gunicorn, `backend/config/front/`")
-LAYERS = (BOOT, DJANGO, DATABASE, GUNICORN, LOGS, OBSERVABILITY, FRONT)
+WORKERS = Layer("Workers", "`backend/config/settings/celery.py` and `boot worker` / `boot beat`")
+LAYERS = (BOOT, DJANGO, DATABASE, GUNICORN, LOGS, OBSERVABILITY, FRONT, WORKERS)
 
 
 # ---------------------------------------------------------------- kinds
@@ -71,6 +73,10 @@ class Kind:
             return ",".join(value)
         return str(value)
 
+    def shown(self, value: Any) -> str | None:
+        """The value as the configuration line prints it."""
+        return self.text(value)
+
 
 class Text(Kind):
     def read(self, env: Env, var: Variable) -> Any:
@@ -82,6 +88,27 @@ class Secret(Kind):
 
     def read(self, env: Env, var: Variable) -> Any:
         return env.secret(var.name, required=var.required, hint=var.hint)
+
+    def shown(self, value: Any) -> str | None:
+        return None if value is None else MASK
+
+
+class SecretRedisUrl(Secret):
+    """A redis:// or rediss:// URL that may carry a password: read as a secret, judged
+    without repeating it, shown with its password masked."""
+
+    def read(self, env: Env, var: Variable) -> Any:
+        url = super().read(env, var)
+        if url is None:
+            return None
+        url = url.strip()
+        if trouble := url_problem(url):
+            env.problem(var.name, trouble, var.hint)
+            return None
+        return url
+
+    def shown(self, value: Any) -> str | None:
+        return None if value is None else mask_url(value)
 
 
 class Flag(Kind):
@@ -156,13 +183,22 @@ Problems = Iterator[tuple[str, str]]
 
 
 @dataclass(frozen=True)
+class RequiredUnless:
+    """Required, except when `exempt` holds for the values read before this variable;
+    `when` says that case in words (the docs and .env.example print it)."""
+
+    exempt: Callable[[Mapping[str, Any]], bool]
+    when: str
+
+
+@dataclass(frozen=True)
 class Variable:
     name: str
     kind: Kind
     layer: Layer
     doc: str
     default: Any = None
-    required: bool = False
+    required: bool | RequiredUnless = False
     hint: str = "see .env.example"
     # The default as the docs say it, when the value depends on the machine.
     shown_default: str | None = None
@@ -170,6 +206,8 @@ class Variable:
     example: str | None = None
     # Rules that need the value or earlier ones: (what is wrong, hint) for each problem.
     check: Callable[[Any, Mapping[str, Any]], Problems] | None = None
+    # Boot commands that refuse to start without it, though the others do not need it.
+    required_for: tuple[str, ...] = ()
 
     @property
     def secret(self) -> bool:
@@ -183,6 +221,17 @@ class Variable:
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, self.file_name) if self.file_name else (self.name,)
+
+    @property
+    def exemption(self) -> str | None:
+        """When a conditionally required variable is not needed, in words."""
+        return self.required.when if isinstance(self.required, RequiredUnless) else None
+
+    def deciding(self, values: Mapping[str, Any]) -> Variable:
+        """This variable with `required` decided by the values read before it."""
+        if isinstance(self.required, RequiredUnless):
+            return replace(self, required=not self.required.exempt(values))
+        return self
 
     def default_value(self) -> Any:
         return self.default() if callable(self.default) else self.default
@@ -294,6 +343,30 @@ def absolute_path_problems(path: str, values: Mapping[str, Any]) -> Problems:
             f"must be an absolute path, not {one_line(path)!r}",
             f"e.g. METRICS_DIR={DEFAULT_METRICS_DIR} (on tmpfs)",
         )
+
+
+def is_socket_directory(values: Mapping[str, Any]) -> bool:
+    """POSTGRES_HOST names the directory of a unix socket (libpq: a leading `/`)."""
+    return str(values.get("POSTGRES_HOST", "")).startswith("/")
+
+
+def soft_limit_problems(soft: int, values: Mapping[str, Any]) -> Problems:
+    hard = values["CELERY_TASK_TIME_LIMIT"]
+    if soft >= hard:
+        yield (
+            f"({soft} s) must be below CELERY_TASK_TIME_LIMIT ({hard} s)",
+            "the soft limit warns the task before the hard limit kills it, e.g. 240 and 300",
+        )
+
+
+def default_concurrency() -> int:
+    """The CPUs this process may run on (its affinity, a container's cpuset), not the host's."""
+    return len(os.sched_getaffinity(0))
+
+
+BROKER_HINT = "e.g. CELERY_BROKER_URL=redis://:PASSWORD@redis:6379/0, or CELERY_BROKER_URL_FILE naming a file that holds it (see .env.example)"
+RESULT_HINT = "e.g. CELERY_RESULT_BACKEND=redis://:PASSWORD@redis:6379/1, or leave it unset (no results stored)"
+WORKER_ROLES = ("worker", "beat")
 
 
 def default_workers() -> int:
@@ -419,7 +492,11 @@ CONTRACT: tuple[Variable, ...] = (
     ),
     # ------------------------------------------------------------ database
     Variable(
-        "POSTGRES_HOST", Text(), DATABASE, "host of PostgreSQL (the boot's wait and Django)", "db"
+        "POSTGRES_HOST",
+        Text(),
+        DATABASE,
+        "host of PostgreSQL (the boot's wait and Django), or the directory of its unix socket (starts with `/`)",
+        "db",
     ),
     Variable("POSTGRES_PORT", Int(1, 65535), DATABASE, "port, 1-65535", 5432),
     Variable("POSTGRES_DB", Text(), DATABASE, "database name", "keelson"),
@@ -429,7 +506,11 @@ CONTRACT: tuple[Variable, ...] = (
         Secret(),
         DATABASE,
         "password of `POSTGRES_USER`",
-        required=True,
+        # Peer authentication over a unix socket has no password; over TCP one is needed.
+        required=RequiredUnless(
+            is_socket_directory,
+            "`POSTGRES_HOST` is a unix socket directory (e.g. `/run/postgresql`) with peer authentication",
+        ),
         hint="the password of POSTGRES_USER (see .env.example)",
         example="change-me",
     ),
@@ -628,6 +709,69 @@ CONTRACT: tuple[Variable, ...] = (
         "requests in progress from one client address; more: 429. `0`: no limit. Behind a proxy every client has the proxy's address: raise it or set `0` there",
         256,
     ),
+    # ------------------------------------------------------------ workers
+    Variable(
+        "CELERY_BROKER_URL",
+        SecretRedisUrl(),
+        WORKERS,
+        "the broker, `redis://` or `rediss://`; the web role enqueues there when set. Printed with its password masked",
+        hint=BROKER_HINT,
+        example="redis://:change-me@redis:6379/0",
+        required_for=WORKER_ROLES,
+    ),
+    Variable(
+        "CELERY_RESULT_BACKEND",
+        SecretRedisUrl(),
+        WORKERS,
+        "where task results are stored (`redis://`); unset: none stored",
+        hint=RESULT_HINT,
+        example="redis://:change-me@redis:6379/1",
+    ),
+    Variable(
+        "CELERY_BROKER_WAIT_TIMEOUT",
+        Int(1, 3600),
+        WORKERS,
+        "seconds `boot worker` and `boot beat` wait for the broker before exit 69",
+        60,
+    ),
+    Variable(
+        "CELERY_WORKER_CONCURRENCY",
+        Int(1, 256),
+        WORKERS,
+        "pool processes of `boot worker`, 1-256 (default: the CPUs this process may run on)",
+        default=default_concurrency,
+        shown_default="CPUs",
+        example="2",
+    ),
+    Variable(
+        "CELERY_WORKER_MAX_TASKS_PER_CHILD",
+        Int(minimum=1),
+        WORKERS,
+        "tasks before a pool process is replaced",
+        1000,
+    ),
+    Variable(
+        "CELERY_WORKER_PREFETCH_MULTIPLIER",
+        Int(1, 1000),
+        WORKERS,
+        "messages each pool process reserves ahead, 1-1000",
+        1,
+    ),
+    Variable(
+        "CELERY_TASK_TIME_LIMIT",
+        Int(1, 86_400),
+        WORKERS,
+        "hard limit: seconds before a running task's process is killed (the grace period must exceed it)",
+        300,
+    ),
+    Variable(
+        "CELERY_TASK_SOFT_TIME_LIMIT",
+        Int(1, 86_400),
+        WORKERS,
+        "soft limit: seconds before `SoftTimeLimitExceeded` is raised in the task; below the hard limit",
+        240,
+        check=soft_limit_problems,
+    ),
 )
 
 BY_NAME: dict[str, Variable] = {var.name: var for var in CONTRACT}
@@ -642,9 +786,13 @@ def every_name() -> list[str]:
 class Values(Mapping[str, Any]):
     """The contract's values, defaults filled in: read by name, like a dict."""
 
-    def __init__(self, values: dict[str, Any], environ: Mapping[str, str]) -> None:
+    def __init__(
+        self, values: dict[str, Any], environ: Mapping[str, str], command: str | None = None
+    ) -> None:
         self._values = values
         self._environ = environ
+        # The command whose requirements were judged too (None: only every role's).
+        self.command = command
 
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
@@ -659,8 +807,7 @@ class Values(Mapping[str, Any]):
         """Every variable's effective value as text, secrets (and their files) masked."""
         shown: dict[str, str | None] = {}
         for var in CONTRACT:
-            value = var.kind.text(self._values[var.name])
-            shown[var.name] = MASK if var.secret and value is not None else value
+            shown[var.name] = var.kind.shown(self._values[var.name])
             if var.file_name and self._environ.get(var.file_name):
                 shown[var.file_name] = MASK
         return shown
@@ -669,35 +816,46 @@ class Values(Mapping[str, Any]):
 def read_one(var: Variable, environ: Mapping[str, str] | None = None) -> Any:
     """One variable alone (its value, or its default when it is bad): for commands such
     as the healthcheck that need one value and must not judge the rest."""
-    return var.kind.read(Env(environ), var)
+    return var.kind.read(Env(environ), var.deciding({}))
 
 
-def validate(environ: Mapping[str, str] | None = None) -> Values:
-    """Read every variable of every layer; raise ConfigError with one line per problem."""
+def validate(environ: Mapping[str, str] | None = None, command: str | None = None) -> Values:
+    """Read every variable of every layer; raise ConfigError with one line per problem.
+    `command`: the boot command about to run, which may require more (`required_for`)."""
     env = Env(environ)
     values: dict[str, Any] = {}
     for var in CONTRACT:
         before = len(env.problems)
-        values[var.name] = var.kind.read(env, var)
-        if var.check and len(env.problems) == before:
+        values[var.name] = var.kind.read(env, var.deciding(values))
+        if len(env.problems) > before:
+            continue
+        if values[var.name] is None and command in var.required_for:
+            names = " or ".join(var.names)
+            env.problem(var.name, f"is missing (set {names}): boot {command} needs it", var.hint)
+        elif var.check:
             for what, hint in var.check(values[var.name], values):
                 env.problem(var.name, what, hint)
     env.done()
-    return Values(values, env.environ)
+    return Values(values, env.environ, command)
 
 
 # The last validation of the process environment, and the contract's part of it.
 _validated: tuple[tuple[tuple[str, str | None], ...], Values] | None = None
 
 
-def validated() -> Values:
+def validated(command: str | None = None) -> Values:
     """The process environment, validated once while it stays the same: the boot
-    validates it before anything else; the settings and gunicorn's configuration then
-    read the same values instead of judging the environment again."""
+    validates it before anything else (with its command's requirements); the settings
+    and gunicorn's configuration then read the same values instead of judging the
+    environment again."""
     global _validated
     seen = tuple((name, os.environ.get(name)) for name in every_name())
-    if _validated is None or _validated[0] != seen:
-        _validated = (seen, validate())
+    if (
+        _validated is None
+        or _validated[0] != seen
+        or (command is not None and _validated[1].command != command)
+    ):
+        _validated = (seen, validate(command=command))
     return _validated[1]
 
 

@@ -63,7 +63,8 @@ def example_value(var: Variable) -> str:
 
 def env_example_entry(var: Variable, *, commented: bool) -> list[str]:
     line = f"{var.name}={quoted(example_value(var))}"
-    return [*comment(var.doc), f"# {line}" if commented else line]
+    doc = f"{var.doc}; not needed when {var.exemption}" if var.exemption else var.doc
+    return [*comment(doc), f"# {line}" if commented else line]
 
 
 def env_example() -> str:
@@ -91,8 +92,12 @@ def env_example() -> str:
 
 # ---------------------------------------------------------------- docs tables
 def default_cell(var: Variable) -> str:
+    if var.exemption:
+        return f"required unless {var.exemption}"
     if var.required:
         return "required"
+    if var.required_for:
+        return "required for " + ", ".join(f"`boot {command}`" for command in var.required_for)
     text = var.default_text()
     if not text:
         return "empty"

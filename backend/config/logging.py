@@ -22,7 +22,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 # Extras that are objects, not data: they would land in the log as reprs.
-DROPPED_EXTRAS = frozenset({"request", "server_time", "color_message"})
+DROPPED_EXTRAS = frozenset({"request", "server_time", "color_message", "data"})
 
 # The log files of DJANGO_LOG_TO_FILES and GUNICORN_LOG_TO_FILES, in LOG_DIR.
 DJANGO_LOG_FILE = "django.log"
@@ -61,6 +61,36 @@ class RequestIdFilter(logging.Filter):
             record.request_id = request_id_var.get() or getattr(
                 getattr(record, "request", None), "request_id", None
             )
+        return True
+
+
+def current_task() -> Any:
+    """The Celery task running in this process, or None (and None where Celery is not
+    loaded: the web role never imports it for a log line)."""
+    state = sys.modules.get("celery._state")
+    return state.get_current_task() if state else None
+
+
+class TaskFilter(logging.Filter):
+    """task_id and task_name on the lines of a task: lines logged while it runs, and
+    Celery's own lines about it ("received", "succeeded", "raised"), which carry the
+    task's id and name in their arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if hasattr(record, "task_id"):
+            return True
+        task = current_task()
+        if task is not None and task.request.id is not None:
+            record.task_id = task.request.id
+            record.task_name = task.name
+        elif (
+            record.name.startswith("celery.")
+            and isinstance(record.args, dict)
+            and "id" in record.args
+            and "name" in record.args
+        ):
+            record.task_id = record.args["id"]
+            record.task_name = record.args["name"]
         return True
 
 
@@ -118,7 +148,7 @@ def build_logging(*, json_lines: bool, level: str, log_file: str | None) -> dict
         "ext://sys.stdout",
         log_file,
         "json" if json_lines else "text",
-        filters=["request_id", "refused_request"],
+        filters=["request_id", "task", "refused_request"],
     )
     return {
         "version": 1,
@@ -126,6 +156,7 @@ def build_logging(*, json_lines: bool, level: str, log_file: str | None) -> dict
         "disable_existing_loggers": False,
         "filters": {
             "request_id": {"()": "config.logging.RequestIdFilter"},
+            "task": {"()": "config.logging.TaskFilter"},
             "refused_request": {"()": "config.logging.RefusedRequestFilter"},
         },
         "formatters": {
@@ -139,6 +170,9 @@ def build_logging(*, json_lines: bool, level: str, log_file: str | None) -> dict
             "django": {"handlers": ["default"], "level": level, "propagate": False},
             "django.server": {"handlers": ["default"], "level": level, "propagate": False},
             "py.warnings": {"handlers": ["default"], "level": "WARNING", "propagate": False},
+            # Celery's pool (billiard) logs to this logger with propagation off: without a
+            # handler of ours its errors would reach stderr as plain text.
+            "multiprocessing": {"handlers": ["default"], "level": "WARNING", "propagate": False},
         },
     }
 

@@ -9,11 +9,13 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from dotenv import dotenv_values
 from processes import REPO
 
-from config.contract import CONTRACT, every_name
+from config.contract import BY_NAME, CONTRACT, every_name, validate
 from config.contract_render import BOOT_AND_RUNTIME, env_example, markdown_tables, tables_block
+from config.env import ConfigError
 
 ENV_EXAMPLE = REPO / ".env.example"
 
@@ -88,9 +90,34 @@ def test_the_boot_script_reads_no_variable() -> None:
 
 def test_each_secret_has_its_file_twin() -> None:
     secrets = [var for var in CONTRACT if var.secret]
-    assert [var.name for var in secrets] == ["SECRET_KEY", "POSTGRES_PASSWORD"]
+    assert [var.name for var in secrets] == [
+        "SECRET_KEY",
+        "POSTGRES_PASSWORD",
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
+    ]
     for var in secrets:
         assert var.names == (var.name, f"{var.name}_FILE")
+
+
+def test_the_broker_is_required_by_the_worker_commands_only(
+    production_env: dict[str, str],
+) -> None:
+    """One declaration says who needs the broker: the web's validation passes without
+    it, `boot worker` and `boot beat` name it, and the configuration line masks only
+    the URL's password."""
+    validate(production_env)
+    for command in ("worker", "beat"):
+        with pytest.raises(ConfigError) as refused:
+            validate(production_env, command)
+        assert refused.value.lines == [
+            "CELERY_BROKER_URL is missing (set CELERY_BROKER_URL or CELERY_BROKER_URL_FILE): "
+            f"boot {command} needs it. Hint: {BY_NAME['CELERY_BROKER_URL'].hint}"
+        ]
+    url = "redis://:s3cret-pass@redis:6379/0"
+    shown = validate({**production_env, "CELERY_BROKER_URL": url}, "worker").shown()
+    assert shown["CELERY_BROKER_URL"] == "redis://:********@redis:6379/0"
+    assert "s3cret-pass" not in str(shown)
 
 
 def values_seen_by_bash() -> dict[str, str]:
@@ -127,3 +154,17 @@ def test_every_variable_is_grouped_as_required_or_optional() -> None:
     assert "REQUIRED" in required
     assert set(LISTED.findall(required)) == {"SECRET_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD"}
     assert set(LISTED.findall(optional)) == variables_listed() - set(LISTED.findall(required))
+
+
+def test_the_postgres_password_is_required_unless_the_host_is_a_unix_socket_directory() -> None:
+    """A conditional requirement is decided by the values read before it: over TCP the
+    password is missing; over a socket directory (peer authentication) it is not."""
+    base = {"SECRET_KEY": "k" * 10 + "abcdefghij" * 5, "ALLOWED_HOSTS": "a.example"}
+    values = validate({**base, "POSTGRES_HOST": "/run/postgresql"})
+    assert values["POSTGRES_PASSWORD"] is None
+    with pytest.raises(ConfigError) as refused:
+        validate({**base, "POSTGRES_HOST": "db.internal"})
+    assert refused.value.lines == [
+        "POSTGRES_PASSWORD is missing (set POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE). "
+        "Hint: the password of POSTGRES_USER (see .env.example)"
+    ]

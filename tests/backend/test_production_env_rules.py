@@ -96,6 +96,12 @@ def test_missing_postgres_password_is_refused() -> None:
     ]
 
 
+def test_a_unix_socket_host_needs_no_password_for_peer_authentication() -> None:
+    env = valid_env(POSTGRES_PASSWORD=None, POSTGRES_HOST="/run/postgresql")
+    result = manage(["check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("value", ["1", "true", "TRUE"])
 def test_debug_true_is_refused(value: str) -> None:
     assert config_error_lines(valid_env(DEBUG=value)) == [

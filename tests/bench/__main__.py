@@ -1,7 +1,7 @@
 """Runs every benchmark, each figure beside its baseline in the same run; prints the
 table and writes it as JSON under tests/bench/results/.
 
-    python -m bench [--quick] [--only boot,notice,load,slow,soak]
+    python -m bench [--quick] [--only boot,notice,load,slow,tasks,soak]
 
 (from tests/, with tests/support importable; scripts/bench does all of that.)
 """
@@ -20,8 +20,9 @@ from .slow_clients import slow_client_figures
 from .soak import soak
 from .stack import REPO, Setup, boot_script_present, worker_count
 from .startup import boot_to_ready, readiness_noticed
+from .tasks import task_throughput
 
-STAGES = ("boot", "notice", "load", "slow", "soak")
+STAGES = ("boot", "notice", "load", "slow", "tasks", "soak")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Plan:
     warmup_seconds: float
     soak_seconds: float
     soak_sample_every: float
+    tasks_per_round: int
+    task_rounds: int
 
 
 # The full plan fits in 15 minutes: the soak takes 10 by itself.
@@ -42,6 +45,8 @@ FULL = Plan(
     warmup_seconds=3,
     soak_seconds=600,
     soak_sample_every=30,
+    tasks_per_round=10000,
+    task_rounds=3,
 )
 QUICK = Plan(
     boot_runs=2,
@@ -50,6 +55,8 @@ QUICK = Plan(
     warmup_seconds=1,
     soak_seconds=20,
     soak_sample_every=5,
+    tasks_per_round=3000,
+    task_rounds=2,
 )
 
 
@@ -96,6 +103,12 @@ def run(plan: Plan, stages: list[str], started: float) -> list[Figure]:
                 started, f"slow clients: wrk {plan.load_seconds:g} s per side, attack scenarios"
             )
             figures.extend(slow_client_figures(setup, plan.load_seconds, plan.warmup_seconds))
+        if "tasks" in stages:
+            progress(
+                started,
+                f"tasks: {plan.tasks_per_round} no-op tasks x {plan.task_rounds} rounds, ours and bare Celery",
+            )
+            figures.extend(task_throughput(setup, plan.tasks_per_round, plan.task_rounds))
         if "soak" in stages:
             progress(started, f"soak: {plan.soak_seconds:g} s of mixed load, then SIGTERM")
             figures.extend(soak(setup, plan.soak_seconds, plan.soak_sample_every))

@@ -1,7 +1,7 @@
 """The systems under test, started for real: our boot, the seed-style boot, bare Django.
 
 Every process gets the same machine, the same PostgreSQL server and the same worker
-count; only what the issue compares differs.
+count; only what each comparison is about differs.
 """
 
 from __future__ import annotations

@@ -10,14 +10,18 @@ from pathlib import Path
 import pytest
 from boot_support import bound_port, messages, wait_for_exit, wait_for_line
 from httpclient import request, wait_for_status
-from metrics_support import metrics_overrides, metrics_port, scrape_until
+from metrics_support import (
+    await_draining,
+    metrics_overrides,
+    metrics_port,
+    scrape_until,
+)
 from ports import free_port, port_is_open
 
 pytestmark = pytest.mark.slow
 
 DRAIN = 3
 # The contract: /ready/ answers 503 within this long after SIGTERM.
-NOT_READY_WITHIN = 0.2
 
 
 def test_the_boot_exposes_how_long_each_of_its_steps_took(
@@ -61,14 +65,7 @@ def test_sigterm_to_the_serving_boot_drains_then_exits_0(boot_env, started, tmp_
     wait_for_status(port, "/ready/", 200, timeout=30)
     signalled = time.monotonic()
     boot.signal(signal.SIGTERM)
-    draining = None
-    while time.monotonic() - signalled < NOT_READY_WITHIN:
-        answer = request(port, "/ready/", timeout=NOT_READY_WITHIN)
-        if answer.status == 503:
-            draining = answer
-            break
-    noticed = time.monotonic() - signalled
-    assert draining is not None, f"/ready/ still answered 200 {noticed:.3f} s after SIGTERM"
+    draining = await_draining(port, signalled)
     assert draining.json() == {"status": "draining"}
     while time.monotonic() - signalled < DRAIN - 0.5:
         assert boot.running(), "the boot stopped before the drain was over"

@@ -1,6 +1,7 @@
 """The image's runtime contract in a real engine: the session's own dockerd
 (tests/support/dockerd.py), the offline image (scripts/image-offline) loaded into it,
-and a PostgreSQL image for Compose's `db` service, all built here from Debian's packages.
+and PostgreSQL and Redis images for Compose's `db` and `redis` services, all built here
+from Debian's packages.
 
 Only where the engine cannot start (not root, no dockerd) do these tests skip, saying why.
 Building the images needs root too; a build that fails is a failure, not a skip."""
@@ -12,27 +13,20 @@ from collections.abc import Callable, Iterator
 import offline_image
 import postgres_image
 import pytest
+import redis_image
 import trixie
 from container_support import Container
-from dockerd import DockerEngine, EngineUnavailable, started_engine
+from dockerd import DockerEngine
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def engine() -> Iterator[DockerEngine]:
-    """The session's engine, with Debian trixie's Compose v2 as its CLI plugin."""
-    try:
-        engine = started_engine()
-    except EngineUnavailable as reason:
-        pytest.skip(f"no Docker engine: {reason}")
-    try:
-        engine.add_compose_plugin(trixie.compose_plugin())
-    except BaseException:
-        engine.stop()
-        raise
-    yield engine
-    engine.stop()
+def engine(docker_engine: DockerEngine) -> DockerEngine:
+    """The session's engine (the one every suite shares), with Debian trixie's Compose v2
+    as its CLI plugin."""
+    docker_engine.add_compose_plugin(trixie.compose_plugin())
+    return docker_engine
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +40,14 @@ def image(engine: DockerEngine) -> str:
 @pytest.fixture(scope="session")
 def db_image(engine: DockerEngine) -> str:
     archive, reference = postgres_image.build()
+    engine.load(archive)
+    return reference
+
+
+@pytest.fixture(scope="session")
+def redis_image_reference(engine: DockerEngine, db_image: str) -> str:
+    """Compose's `redis` service; after db_image, whose cached layer it shares."""
+    archive, reference = redis_image.build()
     engine.load(archive)
     return reference
 

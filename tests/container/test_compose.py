@@ -1,11 +1,13 @@
 """docs/deploy/compose.yaml as written, with Compose v2 (Debian trixie's), only the
-images overridden (the offline image; PostgreSQL from trixie, as no registry can be
-reached): db healthy, `migrate` once with exit 0, web healthy through the image's own
-healthcheck, /ready/ through the published port, every line JSON, `down` within the
-stop grace period."""
+images overridden (the offline image; PostgreSQL and Redis from trixie, as no registry
+can be reached): db and redis healthy, `migrate` once with exit 0, web healthy through
+the image's own healthcheck, /ready/ through the published port, worker healthy through
+a ping task round trip, beat holding its lock, every line JSON, no secret in any output,
+`down` stops web, worker and beat with exit 0 within their stop grace periods."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import subprocess
@@ -17,7 +19,7 @@ from typing import Any
 import offline_image
 import pytest
 import yaml
-from container_support import COMPOSE_ENV_EXAMPLE, COMPOSE_FILE, Container
+from container_support import COMPOSE_ENV_EXAMPLE, COMPOSE_FILE, Container, json_lines
 from dockerd import DockerEngine
 from httpclient import request, wait_for_status
 from ports import free_port, port_is_open
@@ -27,6 +29,17 @@ pytestmark = pytest.mark.slow
 COMPOSE = yaml.safe_load(COMPOSE_FILE.read_text())
 PUBLISHED = COMPOSE["services"]["web"]["ports"][0]  # "127.0.0.1:8000:8000"
 FOREIGN_HOST = "not-in-allowed-hosts.example.net"
+KEELSON_SERVICES = ("migrate", "web", "worker", "beat")
+STOPPED_BY_DOWN = ("web", "worker", "beat")
+
+
+def grace_seconds(service: str) -> int:
+    """compose.yaml's stop_grace_period of `service` ("45s", "5m30s") in seconds."""
+    value = COMPOSE["services"][service]["stop_grace_period"]
+    parts = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", value)
+    assert value, f"{service}: an empty stop_grace_period"
+    assert parts, f"{service}: stop_grace_period {value!r}"
+    return int(parts[1] or 0) * 60 + int(parts[2] or 0)
 
 
 @dataclass
@@ -35,6 +48,10 @@ class Stack:
     command: list[str]
     project: str
     port: int
+    # Every secret the stack was given; none may appear in any output.
+    secrets: list[str]
+    # What `up` printed.
+    up_output: str
 
     def compose(self, *args: str, timeout: float = 600, check: bool = True):
         return self.engine.docker(*self.command, *args, timeout=timeout, check=check)
@@ -54,21 +71,29 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(engine: DockerEngine, image: str, db_image: str, tmp_path_factory) -> Iterator[Stack]:
+def stack(
+    engine: DockerEngine, image: str, db_image: str, redis_image_reference: str, tmp_path_factory
+) -> Iterator[Stack]:
     """`docker compose up -d` in a directory laid out as docs/DEPLOYMENT.md section 4 says."""
     directory = tmp_path_factory.mktemp("compose")
     shutil.copyfile(COMPOSE_ENV_EXAMPLE, directory / "keelson.env")
     secret_dir = directory / "secrets"
     secret_dir.mkdir()
-    for name, length in (("secret_key", 50), ("postgres_password", 24)):
-        (secret_dir / name).write_text(secrets.token_urlsafe(length) + "\n")
+    values = {
+        "secret_key": secrets.token_urlsafe(50),
+        "postgres_password": secrets.token_urlsafe(24),
+        "redis_password": secrets.token_urlsafe(24),
+    }
+    values["broker_url"] = f"redis://:{values['redis_password']}@redis:6379/0"
+    for name, value in values.items():
+        (secret_dir / name).write_text(value + "\n")
         (secret_dir / name).chmod(0o644)
     host, host_port, _ = PUBLISHED.split(":")
     override = (
         "services:\n"
         f"  db:\n    image: {db_image}\n"
-        f"  migrate:\n    image: {image}\n"
-        f"  web:\n    image: {image}\n"
+        f"  redis:\n    image: {redis_image_reference}\n"
+        + "".join(f"  {service}:\n    image: {image}\n" for service in KEELSON_SERVICES)
     )
     port = int(host_port)
     if port_is_open(port, host):
@@ -81,9 +106,10 @@ def stack(engine: DockerEngine, image: str, db_image: str, tmp_path_factory) -> 
         "compose", "--project-name", project, "--project-directory", str(directory),
         "--file", str(COMPOSE_FILE), "--file", str(directory / "images.yaml"),
     ]  # fmt: skip
-    stack = Stack(engine, command, project, port)
+    stack = Stack(engine, command, project, port, list(values.values()), "")
     try:
         up = stack.compose("up", "--detach", check=False)
+        stack.up_output = up.stdout + up.stderr
         logs = stack.compose("logs", "--no-color", check=False)
         assert up.returncode == 0, up.stderr + logs.stdout + logs.stderr
         yield stack
@@ -125,7 +151,7 @@ def test_web_runs_hardened_as_compose_yaml_says(stack: Stack) -> None:
     assert host["CapDrop"] == ["ALL"]
     assert "no-new-privileges:true" in host["SecurityOpt"]
     assert set(host["Tmpfs"]) == {"/tmp", "/app/logs"}
-    assert config["Config"]["StopTimeout"] == 40
+    assert config["Config"]["StopTimeout"] == grace_seconds("web")
 
 
 def test_ready_answers_200_through_the_published_port(stack: Stack) -> None:
@@ -142,21 +168,84 @@ def test_probes_on_the_containers_address_answer_a_foreign_host(stack: Stack) ->
     assert request(8000, "/admin/", host=address, headers={"Host": FOREIGN_HOST}).status == 400
 
 
-def test_every_line_migrate_and_web_print_is_json(stack: Stack) -> None:
+def test_redis_becomes_healthy_through_compose_yamls_check(stack: Stack) -> None:
+    redis = stack.container("redis")
+    health = redis.wait_for_health("healthy", timeout=120)
+    assert health["Log"][-1]["ExitCode"] == 0
+    config = redis.inspect()
+    assert config["Config"]["Cmd"][:2] == ["sh", "-c"], "compose.yaml's command, as written"
+    assert any(mount["Destination"] == "/data" for mount in config["Mounts"])
+
+
+def test_worker_becomes_healthy_through_a_ping_task_round_trip(stack: Stack) -> None:
+    worker = stack.container("worker")
+    health = worker.wait_for_health("healthy", timeout=240)
+    last = health["Log"][-1]
+    assert last["ExitCode"] == 0
+    assert worker.inspect()["Config"]["Healthcheck"]["Test"] == [
+        "CMD", "boot", "healthcheck", "worker",
+    ]  # fmt: skip
+    answers = [json_line["message"] for json_line in json_lines(last["Output"].splitlines())]
+    assert any(message.endswith("answered the ping task") for message in answers), answers
+    assert worker.inspect()["RestartCount"] == 0
+
+
+def test_beat_becomes_healthy_and_holds_the_lock(stack: Stack) -> None:
+    beat = stack.container("beat")
+    health = beat.wait_for_health("healthy", timeout=240)
+    last = health["Log"][-1]
+    assert last["ExitCode"] == 0
+    messages = [line["message"] for line in json_lines(last["Output"].splitlines())]
+    assert messages == ["healthcheck beat: the beat holds the beat lock and ticks"], messages
+    assert any(
+        line["message"] == "beat: holding the beat lock: scheduling" for line in beat.json_lines()
+    )
+
+
+def test_every_line_keelson_services_print_is_json(stack: Stack) -> None:
     """Read from the engine (`docker logs`), as docs/DEPLOYMENT.md section 7 does: Compose
     2.25-2.26 (trixie's) starts every line of `docker compose logs` with an ANSI
     erase-line code, even into a pipe (docker/compose#11727)."""
-    web = stack.container("web").json_lines()
-    migrate = stack.container("migrate").json_lines()
-    assert any(line["message"] == "starting gunicorn behind the front" for line in web)
-    assert any(line["message"] == "migrations done" for line in migrate)
+    stack.container("worker").wait_for_health("healthy", timeout=240)
+    stack.container("beat").wait_for_health("healthy", timeout=240)
+    lines = {service: stack.container(service).json_lines() for service in KEELSON_SERVICES}
+    assert any(line["message"] == "starting gunicorn behind the front" for line in lines["web"])
+    assert any(line["message"] == "migrations done" for line in lines["migrate"])
+    assert lines["worker"], "worker printed nothing"
+    assert lines["beat"], "beat printed nothing"
 
 
-def test_down_stops_web_with_exit_0_within_its_stop_grace_period(stack: Stack) -> None:
-    web = stack.container("web")
+def test_no_secret_appears_in_any_output(stack: Stack) -> None:
+    """Logs of every service, `up`'s output and each healthcheck's output."""
+    stack.container("worker").wait_for_health("healthy", timeout=240)
+    outputs = {"up": stack.up_output}
+    for service in ("db", "redis", *KEELSON_SERVICES):
+        container = stack.container(service)
+        outputs[service] = "\n".join(container.logs())
+        health = container.state().get("Health") or {"Log": []}
+        outputs[f"{service} healthcheck"] = "\n".join(entry["Output"] for entry in health["Log"])
+    for name, output in outputs.items():
+        for secret in stack.secrets:
+            assert secret not in output, f"a secret in {name}'s output"
+
+
+def test_down_stops_web_worker_and_beat_with_exit_0_within_their_grace(stack: Stack) -> None:
+    stack.container("worker").wait_for_health("healthy", timeout=240)
+    stack.container("beat").wait_for_health("healthy", timeout=240)
     # `docker wait` reports the exit code even though `down` removes the container.
-    waiter = stack.engine.popen("wait", web.id, stdout=subprocess.PIPE, text=True)
-    stack.compose("down", timeout=180)
-    output, _ = waiter.communicate(timeout=60)
-    # SIGKILL after 40 s would be 137: 0 is gunicorn's graceful stop, inside the period.
-    assert output.strip() == "0"
+    waiters = {
+        service: stack.engine.popen(
+            "wait", stack.container(service).id, stdout=subprocess.PIPE, text=True
+        )
+        for service in STOPPED_BY_DOWN
+    }
+    for service in STOPPED_BY_DOWN:
+        stop_timeout = stack.container(service).inspect()["Config"]["StopTimeout"]
+        assert stop_timeout == grace_seconds(service), service
+    stack.compose("down", timeout=max(map(grace_seconds, STOPPED_BY_DOWN)) + 60)
+    # SIGKILL at the end of the grace period would be 137: 0 is each role's own stop
+    # (web: the drain, then gunicorn's graceful stop; worker: warm shutdown), inside it.
+    codes = {
+        service: waiter.communicate(timeout=60)[0].strip() for service, waiter in waiters.items()
+    }
+    assert codes == dict.fromkeys(STOPPED_BY_DOWN, "0")

@@ -16,10 +16,15 @@ def compose() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def kubernetes_objects() -> dict[str, dict[str, Any]]:
-    """Every object of the manifests by kind (the manifests hold one of each)."""
+    """Every object of the manifests by kind (the manifests hold one of each), except
+    the worker's and the beat's Deployments: "Deployment/worker", "Deployment/beat"."""
     objects: dict[str, dict[str, Any]] = {}
     for path in kubernetes_manifest_files():
         for doc in load_all(path):
-            assert doc["kind"] not in objects, f"two {doc['kind']} objects: update the tests"
-            objects[doc["kind"]] = doc
+            key = doc["kind"]
+            component = doc["metadata"].get("labels", {}).get("app.kubernetes.io/component")
+            if key == "Deployment" and component in ("worker", "beat"):
+                key = f"Deployment/{component}"
+            assert key not in objects, f"two {key} objects: update the tests"
+            objects[key] = doc
     return objects

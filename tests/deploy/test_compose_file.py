@@ -30,8 +30,8 @@ def services(compose):
     return compose["services"]
 
 
-def test_compose_has_db_migrate_and_web(services) -> None:
-    assert set(services) == {"db", "migrate", "web"}
+def test_compose_has_db_redis_migrate_web_worker_and_beat(services) -> None:
+    assert set(services) == {"db", "redis", "migrate", "web", "worker", "beat"}
 
 
 def test_db_has_a_healthcheck_with_pg_isready(services) -> None:
@@ -81,7 +81,10 @@ def test_metrics_are_on_the_compose_network_only(services) -> None:
     assert all(not entry.endswith(f":{port}") for entry in web["ports"])
 
 
-@pytest.mark.parametrize("name", ["migrate", "web"])
+KEELSON_SERVICES = ["migrate", "web", "worker", "beat"]
+
+
+@pytest.mark.parametrize("name", KEELSON_SERVICES)
 def test_keelson_services_run_read_only_as_10001_with_tmpfs(services, name: str) -> None:
     service = services[name]
     assert service["image"] == f"keelson:{VERSION}"
@@ -93,26 +96,31 @@ def test_keelson_services_run_read_only_as_10001_with_tmpfs(services, name: str)
     assert "no-new-privileges:true" in service["security_opt"]
 
 
-@pytest.mark.parametrize("name", ["migrate", "web"])
+@pytest.mark.parametrize("name", KEELSON_SERVICES)
 def test_keelson_services_read_the_env_file_and_secrets_as_files(
     compose, services, name: str
 ) -> None:
     service = services[name]
     assert [entry["path"] for entry in service["env_file"]] == ["./keelson.env"]
     env = service["environment"]
-    assert "SECRET_KEY" not in env
-    assert "POSTGRES_PASSWORD" not in env
+    assert not {"SECRET_KEY", "POSTGRES_PASSWORD", "CELERY_BROKER_URL"} & set(env)
     assert env["SECRET_KEY_FILE"] == "/run/secrets/secret_key"
     assert env["POSTGRES_PASSWORD_FILE"] == "/run/secrets/postgres_password"
-    assert set(service["secrets"]) == {"secret_key", "postgres_password"}
-    assert set(compose["secrets"]) == {"secret_key", "postgres_password"}
+    assert env["CELERY_BROKER_URL_FILE"] == "/run/secrets/broker_url"
+    assert set(service["secrets"]) == {"secret_key", "postgres_password", "broker_url"}
+    assert set(compose["secrets"]) == {
+        "secret_key",
+        "postgres_password",
+        "redis_password",
+        "broker_url",
+    }
 
 
 def test_the_env_file_example_never_sets_what_compose_sets_from_files() -> None:
     entries = env_file_entries(COMPOSE_ENV_EXAMPLE)
     assert "ALLOWED_HOSTS" in entries
     # Both NAME and NAME_FILE set is a configuration error (exit 78).
-    assert not {"SECRET_KEY", "POSTGRES_PASSWORD"} & set(entries)
+    assert not {"SECRET_KEY", "POSTGRES_PASSWORD", "CELERY_BROKER_URL"} & set(entries)
 
 
 def test_what_operators_create_next_to_compose_is_git_ignored() -> None:
@@ -126,3 +134,35 @@ def test_web_and_db_share_one_database_definition(services) -> None:
     assert web["POSTGRES_DB"] == db["POSTGRES_DB"]
     assert web["POSTGRES_USER"] == db["POSTGRES_USER"]
     assert web["POSTGRES_HOST"] == "db"
+
+
+def test_redis_has_a_password_from_a_secret_and_a_healthcheck(services) -> None:
+    redis = services["redis"]
+    assert redis["secrets"] == ["redis_password"]
+    assert "requirepass $$(cat /run/secrets/redis_password)" in redis["command"][-1]
+    assert "redis-cli ping" in " ".join(redis["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("name", ["worker", "beat"])
+def test_worker_roles_start_after_db_and_redis_are_healthy_and_migrate_succeeded(
+    services, name: str
+) -> None:
+    service = services[name]
+    assert service["command"] == [name]
+    assert service["depends_on"] == {
+        "db": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+        "migrate": {"condition": "service_completed_successfully"},
+    }
+    assert service["healthcheck"]["test"] == ["CMD", "boot", "healthcheck", name]
+
+
+def test_the_worker_grace_period_exceeds_the_hard_task_time_limit(services) -> None:
+    worker = services["worker"]
+    limit = int(
+        worker["environment"].get(
+            "CELERY_TASK_TIME_LIMIT", documented_default("CELERY_TASK_TIME_LIMIT")
+        )
+    )
+    assert duration_seconds(worker["stop_grace_period"]) > limit
+    assert duration_seconds(services["beat"]["stop_grace_period"]) >= 10

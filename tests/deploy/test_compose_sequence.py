@@ -72,6 +72,8 @@ def secret_dir(database: dict[str, str], tmp_path: Path) -> Path:
     directory.mkdir()
     (directory / "secret_key").write_text(secrets.token_urlsafe(64) + "\n")
     (directory / "postgres_password").write_text(database["POSTGRES_PASSWORD"] + "\n")
+    # Web reads the broker's URL (to send tasks) but never connects to it at boot.
+    (directory / "broker_url").write_text("redis://:a-broker-password@127.0.0.1:9/0\n")
     return directory
 
 

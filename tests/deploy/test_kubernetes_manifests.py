@@ -20,6 +20,9 @@ from deploy_support import (
     load_all,
 )
 
+# Every workload that runs the image.
+KEELSON_PODS = ["Deployment", "Deployment/worker", "Deployment/beat", "Job"]
+
 
 def validate(doc: dict[str, Any]) -> None:
     """Strict: an unknown or misspelt field fails as it would in `kubectl apply`."""
@@ -65,6 +68,8 @@ def test_the_manifests_hold_every_object_the_rollout_needs(kubernetes_objects) -
     assert set(kubernetes_objects) == {
         "ConfigMap",
         "Deployment",
+        "Deployment/worker",
+        "Deployment/beat",
         "Job",
         "PodDisruptionBudget",
         "Secret",
@@ -145,7 +150,7 @@ def test_metrics_have_a_port_of_their_own_outside_the_service(web, kubernetes_ob
     assert [port["targetPort"] for port in service_ports] == ["http"]
 
 
-@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+@pytest.mark.parametrize("kind", KEELSON_PODS)
 def test_pods_run_as_user_10001_read_only_without_capabilities(kind, kubernetes_objects):
     pod = kubernetes_objects[kind]["spec"]["template"]["spec"]
     container = only_container(pod)
@@ -161,7 +166,7 @@ def test_pods_run_as_user_10001_read_only_without_capabilities(kind, kubernetes_
     assert pod["automountServiceAccountToken"] is False
 
 
-@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+@pytest.mark.parametrize("kind", KEELSON_PODS)
 def test_tmp_and_logs_are_writable_empty_dirs(kind, kubernetes_objects) -> None:
     pod = kubernetes_objects[kind]["spec"]["template"]["spec"]
     volumes = {volume["name"]: volume for volume in pod["volumes"]}
@@ -172,7 +177,7 @@ def test_tmp_and_logs_are_writable_empty_dirs(kind, kubernetes_objects) -> None:
         assert not mount.get("readOnly", False)
 
 
-@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+@pytest.mark.parametrize("kind", KEELSON_PODS)
 def test_secrets_arrive_as_read_only_files(kind, kubernetes_objects) -> None:
     pod = kubernetes_objects[kind]["spec"]["template"]["spec"]
     container = only_container(pod)
@@ -192,7 +197,7 @@ def test_secrets_arrive_as_read_only_files(kind, kubernetes_objects) -> None:
         assert key in secret["stringData"]
 
 
-@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+@pytest.mark.parametrize("kind", KEELSON_PODS)
 def test_containers_have_resource_requests_and_limits(kind, kubernetes_objects) -> None:
     resources = only_container(kubernetes_objects[kind]["spec"]["template"]["spec"])["resources"]
     assert set(resources["requests"]) == {"cpu", "memory"}
@@ -260,3 +265,35 @@ def test_the_metrics_directory_is_in_memory(deployment, web, kubernetes_objects)
     volumes = {volume["name"]: volume for volume in pod["volumes"]}
     (mount,) = [m for m in web["volumeMounts"] if m["mountPath"] == directory]
     assert volumes[mount["name"]]["emptyDir"]["medium"] == "Memory"
+
+
+@pytest.mark.parametrize("role", ["worker", "beat"])
+def test_worker_roles_run_boot_with_their_role_and_its_healthcheck(role, kubernetes_objects):
+    deployment = kubernetes_objects[f"Deployment/{role}"]
+    container = only_container(deployment["spec"]["template"]["spec"])
+    assert container["args"] == [role]
+    assert "command" not in container, "the image's entrypoint is `boot`"
+    assert container["livenessProbe"]["exec"]["command"] == ["boot", "healthcheck", role]
+    env = container_env(container, kubernetes_objects["ConfigMap"])
+    assert env["CELERY_BROKER_URL_FILE"] == "/run/secrets/keelson/broker_url"
+    assert "broker_url" in kubernetes_objects["Secret"]["stringData"]
+
+
+def test_the_worker_grace_period_exceeds_the_hard_task_time_limit(kubernetes_objects) -> None:
+    worker = kubernetes_objects["Deployment/worker"]
+    env = container_env(
+        only_container(worker["spec"]["template"]["spec"]), kubernetes_objects["ConfigMap"]
+    )
+    limit = int(env.get("CELERY_TASK_TIME_LIMIT", documented_default("CELERY_TASK_TIME_LIMIT")))
+    assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > limit
+
+
+def test_one_beat_replaced_not_overlapped(kubernetes_objects) -> None:
+    beat = kubernetes_objects["Deployment/beat"]["spec"]
+    assert beat["replicas"] == 1
+    assert beat["strategy"] == {"type": "Recreate"}
+
+
+def test_web_sends_tasks_to_the_broker_from_the_secret(web, kubernetes_objects) -> None:
+    env = container_env(web, kubernetes_objects["ConfigMap"])
+    assert env["CELERY_BROKER_URL_FILE"] == "/run/secrets/keelson/broker_url"

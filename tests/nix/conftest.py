@@ -7,14 +7,12 @@ saying so, when it is absent (scripts/bootstrap installs Debian's nix-bin).
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from collections.abc import Callable
 from typing import Any
 
+import nixexpr
 import pytest
-from nixeval import REPO
 
 NixEval = Callable[[str], Any]
 
@@ -30,16 +28,4 @@ def nix_instantiate() -> str:
 @pytest.fixture(scope="session")
 def nix_eval(nix_instantiate: str) -> NixEval:
     """Evaluates a Nix expression strictly, without writing to the store: its JSON value."""
-
-    def evaluate(expression: str) -> Any:
-        result = subprocess.run(
-            [nix_instantiate, "--eval", "--strict", "--json", "--readonly-mode", "-E", expression],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=REPO,
-        )
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
-
-    return evaluate
+    return nixexpr.nix_eval

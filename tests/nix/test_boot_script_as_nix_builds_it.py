@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nixeval import NIX_DIR, nix_path
+from nixexpr import NIX_DIR, nix_path
 
 BOOT_SH = NIX_DIR / "boot.sh"
 STORE_PATH = "/nix/store/00000000000000000000000000000000-{}/bin"

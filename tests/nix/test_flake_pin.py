@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from nixeval import REPO, nix_path
+from nixexpr import REPO, nix_path
 
 PINNED = {
     "type": "github",

@@ -11,7 +11,7 @@ import sys
 import tarfile
 from pathlib import Path
 
-from nixeval import NIX_DIR
+from nixexpr import NIX_DIR
 
 CHECK_IMAGE = NIX_DIR / "check_image.py"
 BACKEND = "nix/store/11111111111111111111111111111111-keelson-backend-0.1.0"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from nixeval import NIX_DIR, nix_path, nix_string
+from nixexpr import NIX_DIR, nix_path, nix_string
 
 BOOT = "/nix/store/00000000000000000000000000000000-boot"
 BACKEND = "/nix/store/11111111111111111111111111111111-keelson-backend-0.1.0"

@@ -4,7 +4,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nixeval import NIX_DIR, REPO
+from nixexpr import NIX_DIR, REPO
 
 NIX_FILES = [REPO / "flake.nix", *sorted(NIX_DIR.glob("*.nix"))]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from nixeval import NIX_DIR, REPO
+from nixexpr import NIX_DIR, REPO
 
 CHECK = NIX_DIR / "check_python_env.py"
 

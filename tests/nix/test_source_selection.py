@@ -7,7 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nixeval import BACKEND, NIX_DIR, REPO, nix_path
+from nixexpr import REPO, selected_backend_files
+
+BACKEND = REPO / "backend"
 
 PRODUCTION_FILES = {
     "VERSION",
@@ -27,29 +29,9 @@ PRODUCTION_FILES = {
 }
 
 
-def selected_files(nix_eval, root: Path) -> set[str]:
-    expression = f"""
-    let
-      keep = import {nix_path(NIX_DIR / "source-rule.nix")};
-      walk = dir: prefix:
-        let entries = builtins.readDir dir; in
-        builtins.concatLists (map (name:
-          let
-            type = entries.${{name}};
-            relative = if prefix == "" then name else "${{prefix}}/${{name}}";
-          in
-          if !(keep relative type) then [ ]
-          else if type == "directory" then walk (dir + "/${{name}}") relative
-          else [ relative ]
-        ) (builtins.attrNames entries));
-    in walk {nix_path(root)} ""
-    """
-    return set(nix_eval(expression))
-
-
 @pytest.fixture(scope="module")
 def real_selection(nix_eval) -> set[str]:
-    return selected_files(nix_eval, BACKEND)
+    return set(selected_backend_files(BACKEND))
 
 
 def test_the_production_code_goes_into_the_image(real_selection: set[str]) -> None:
@@ -130,4 +112,4 @@ def test_secrets_tests_caches_and_state_stay_out_wherever_they_are(
     make_tree(tmp_path, kept + left_out)
     (tmp_path / "secret_link.py").symlink_to("/etc/passwd")
 
-    assert selected_files(nix_eval, tmp_path) == set(kept)
+    assert set(selected_backend_files(tmp_path)) == set(kept)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nixeval import NIX_DIR, nix_path
+from nixexpr import NIX_DIR, nix_path
 from processes import base_env, manage
 
 

@@ -6,7 +6,7 @@ root, exec root, pidfile and unix socket, stopped at the end.
 networking, `none`, or user-defined networks the engine creates itself. Tests that need
 the engine skip, saying why, only where it cannot start (not root, no dockerd).
 
-Use it from a conftest: `from dockerd import docker_engine  # noqa: F401`.
+tests/conftest.py imports it, so every suite shares one engine per session.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from httpclient import request
+from httpclient import Response, request
 from ports import free_port
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -64,3 +64,18 @@ def scrape_until(
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} within {timeout}s; last scrape:\n{last.text[-3000:]}")
         time.sleep(0.05)
+
+
+# The drain's promise: /ready/ answers 503 within this long after SIGTERM.
+NOT_READY_WITHIN = 0.2
+
+
+def await_draining(port: int, signalled: float) -> Response:
+    """Poll /ready/ from `signalled` (a monotonic time) until it answers 503, for at most
+    NOT_READY_WITHIN: the 503 answer, or an AssertionError saying how long it stayed 200."""
+    while time.monotonic() - signalled < NOT_READY_WITHIN:
+        answer = request(port, "/ready/", timeout=NOT_READY_WITHIN)
+        if answer.status == 503:
+            return answer
+    noticed = time.monotonic() - signalled
+    raise AssertionError(f"/ready/ still answered 200 {noticed:.3f} s after SIGTERM")

@@ -150,9 +150,7 @@ def content_digest(requirements: str, backend_files: list[str]) -> str:
     parts: list[tuple[str, bytes]] = [
         (
             "trixie-base",
-            trixie.CachedRoot(
-                "trixie-base", [trixie.SUITE, trixie.MIRROR, trixie.BASE_PACKAGES]
-            ).stamp.encode(),
+            trixie.base_cached_root().stamp.encode(),
         ),
         ("requirements", requirements.encode()),
         ("builder", Path(__file__).read_bytes()),

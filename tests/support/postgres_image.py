@@ -15,11 +15,14 @@ ENTRYPOINT = Path(__file__).with_name("postgres_image_entrypoint.py")
 IN_IMAGE = "/usr/local/bin/postgres-entrypoint.py"
 
 
-def build() -> tuple[Path, str]:
+def tools_layer() -> Path:
+    """The tools root with this entrypoint, as one layer (cached); the Redis image of
+    ./redis_image.py shares it, so the engine stores it once."""
     tools = trixie.tools_root()
     directory = trixie.cache_dir() / "postgres-image"
     directory.mkdir(parents=True, exist_ok=True)
-    tools_stamp = (trixie.cache_dir() / "trixie-tools.stamp").read_text()
+    # The root's directory is named by the digest of what it is made of.
+    tools_stamp = tools.name
     layer = directory / f"layer-{trixie.digest(tools_stamp, ENTRYPOINT.read_text())[:16]}.tar"
     if not layer.exists():
         shutil.copyfile(ENTRYPOINT, tools / IN_IMAGE.lstrip("/"))
@@ -29,6 +32,12 @@ def build() -> tuple[Path, str]:
         for stale in directory.glob("layer-*.tar"):
             if stale != layer:
                 stale.unlink()
+    return layer
+
+
+def build() -> tuple[Path, str]:
+    tools = trixie.tools_root()
+    layer = tools_layer()
     bin_dir = sorted(tools.glob("usr/lib/postgresql/*/bin"))[-1]
     config = {
         "Entrypoint": ["python3", IN_IMAGE],
@@ -41,6 +50,6 @@ def build() -> tuple[Path, str]:
         "StopSignal": "SIGINT",
         "Volumes": {"/var/lib/postgresql/data": {}},
     }
-    archive = directory / "image.tar"
+    archive = layer.parent / "image.tar"
     docker_archive.write_archive(archive, layer, config, REFERENCE)
     return archive, REFERENCE

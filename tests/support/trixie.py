@@ -1,14 +1,16 @@
 """Debian trixie root filesystems from Debian's packages, cached between runs.
 
 `base`: debootstrap (minbase) with python3 (3.13), postgresql-client, ca-certificates and
-nginx:
-what the offline image starts from. `tools`: a copy of `base` with PostgreSQL's server,
-Compose v2 (trixie's `docker-compose`, the Docker CLI plugin), git, nix-bin and uv: where
-the pytest suite runs on Python 3.13 and where Compose v2 comes from.
+nginx (the front `boot serve` starts): what the offline image starts from. `tools`: a copy
+of `base` with PostgreSQL's server, Redis, nginx, the tools of nixpkgs' stdenv, Compose v2 (trixie's `docker-compose`, the
+Docker CLI plugin), git, nix-bin, uv and the unprivileged user the sandboxed suite runs as:
+where the pytest suite runs on Python 3.13 (./trixie_suite.py) and where Compose v2 comes
+from.
 
-Each root is rebuilt only when what it is made of changes (a stamp next to it), and is
-built in a temporary directory renamed into place, so an interrupted build never leaves
-a half root behind. Building needs root (debootstrap, chroot, mounts).
+Each root's directory is named by the digest of what it is made of, so checkouts that
+need different roots share the cache without rebuilding each other's root under them;
+a root is built in a temporary directory renamed into place, so an interrupted build
+never leaves a half root behind. Building needs root (debootstrap, chroot, mounts).
 """
 
 from __future__ import annotations
@@ -29,7 +31,18 @@ SUITE = "trixie"
 MIRROR = "http://deb.debian.org/debian"
 # nginx: the front `boot serve` starts (nix/front.nix in the Nix image).
 BASE_PACKAGES = ("python3", "postgresql-client", "ca-certificates", "nginx")
-TOOLS_PACKAGES = ("postgresql", "docker-compose", "git", "nix-bin", "python3-venv")
+# The Debian packages holding what nixpkgs' stdenv puts on every build's PATH.
+STDENV_PACKAGES = (
+    "coreutils", "findutils", "diffutils", "sed", "grep", "gawk", "tar", "gzip", "bzip2",
+    "xz-utils", "bash", "make", "patch",
+)  # fmt: skip
+# Servers the suite starts itself, on the sandbox's PATH as checks.pytest's inputs.
+SERVICE_PACKAGES = ("postgresql", "redis-server", "nginx")
+TOOLS_PACKAGES = (
+    *SERVICE_PACKAGES, *STDENV_PACKAGES, "docker-compose", "git", "nix-bin", "python3-venv",
+)  # fmt: skip
+# Nix builds as an unprivileged user; initdb refuses a uid that has no passwd entry.
+SANDBOX_USER = "keelson-sandbox"
 # Where Debian's docker-compose (v2) puts its binary: a Docker CLI plugin.
 COMPOSE_PLUGIN = "usr/libexec/docker/cli-plugins/docker-compose"
 TOOLS_UV = "opt/uv/bin/uv"
@@ -82,12 +95,18 @@ def run_in_root(
     timeout: float | None = None,
     capture: bool = False,
     tmp: Path | None = None,
+    network: bool = True,
+    user: tuple[int, int] | None = None,
+    clear_env: bool = False,
 ) -> subprocess.CompletedProcess:
     """Run `argv` chrooted in `root`, in a mount and PID namespace of its own: /proc,
     /dev (with /dev/shm for PostgreSQL), a /tmp (a tmpfs, or `tmp`), the host's DNS
     configuration, and `binds` (host path -> absolute path inside). Every mount and
-    every process ends with the command."""
+    every process ends with the command. `network=False`: a network namespace of its
+    own with only loopback, up. `user`: (uid, gid) to run as, with no other group.
+    `clear_env`: exactly `env`, without the defaults (PATH, LANG, HOME, the CA bundle)."""
     mounts = [
+        *([] if network else ["ip link set lo up"]),
         'mount -t proc proc "$R/proc"',
         'mount --rbind /dev "$R/dev"',
         f'mount --bind {shlex.quote(str(tmp))} "$R/tmp"'
@@ -108,17 +127,23 @@ def run_in_root(
             else f'mkdir -p "$R"{shlex.quote(str(Path(target).parent))} && touch "$R"{quoted}'
         )
         mounts.append(f'{make} && mount --rbind {shlex.quote(str(source))} "$R"{quoted}')
-    script = " && ".join(mounts) + ' && cd "$R" && exec chroot "$R" /usr/bin/env -i "$@"'
-    environment = {
-        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        "LANG": "C.UTF-8",
-        "HOME": "/root",
-        **(CA_ENV if HOST_CA_BUNDLE.exists() else {}),
-        **(env or {}),
-    }
+    userspec = f"--userspec={user[0]}:{user[1]} --groups={user[1]} " if user else ""
+    script = " && ".join(mounts) + f' && cd "$R" && exec chroot {userspec}"$R" /usr/bin/env -i "$@"'
+    environment = (
+        dict(env or {})
+        if clear_env
+        else {
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "LANG": "C.UTF-8",
+            "HOME": "/root",
+            **(CA_ENV if HOST_CA_BUNDLE.exists() else {}),
+            **(env or {}),
+        }
+    )
     inner = [f"{name}={value}" for name, value in environment.items()]
     command = [
         "unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child",
+        *([] if network else ["--net"]),
         "--", "sh", "-c", f"R={shlex.quote(str(root))}; {script}", "sh",
         *inner, "sh", "-c", 'cd "$0" && exec "$@"', cwd, *argv,
     ]  # fmt: skip
@@ -131,9 +156,9 @@ class CachedRoot:
     """A root directory in the cache with the stamp of the inputs it was built from."""
 
     def __init__(self, name: str, inputs: object) -> None:
-        self.path = cache_dir() / name
-        self.stamp_path = cache_dir() / f"{name}.stamp"
         self.stamp = digest(name, inputs)
+        self.path = cache_dir() / f"{name}-{self.stamp[:16]}"
+        self.stamp_path = cache_dir() / f"{self.path.name}.stamp"
 
     def current(self) -> bool:
         return (
@@ -175,9 +200,13 @@ def apt_install(root: Path, packages: Sequence[str]) -> None:
     run_in_root(root, ["sh", "-c", script])
 
 
+def base_cached_root() -> CachedRoot:
+    return CachedRoot("trixie-base", [SUITE, MIRROR, BASE_PACKAGES])
+
+
 def base_root() -> Path:
     """debootstrap of trixie (minbase) with the base packages; the .debs are cached."""
-    root = CachedRoot("trixie-base", [SUITE, MIRROR, BASE_PACKAGES])
+    root = base_cached_root()
     if root.current():
         return root.path
     if not shutil.which("debootstrap"):
@@ -204,15 +233,16 @@ def base_root() -> Path:
 
 
 def tools_root() -> Path:
-    """`base` plus PostgreSQL, Compose v2, git, nix-bin and the host's uv version."""
+    """`base` plus the tools packages, the host's uv version and the sandbox's user."""
     base = base_root()
     uv_version = host_uv_version()
     root = CachedRoot(
         "trixie-tools",
         [
-            CachedRoot("trixie-base", [SUITE, MIRROR, BASE_PACKAGES]).stamp,
+            base_cached_root().stamp,
             TOOLS_PACKAGES,
             uv_version,
+            SANDBOX_USER,
         ],
     )
 
@@ -228,6 +258,13 @@ def tools_root() -> Path:
                 f"python3 -m venv /opt/uv && /opt/uv/bin/pip install -q --disable-pip-version-check uv=={uv_version}",
             ],
         )
+        run_in_root(
+            directory,
+            [
+                "useradd", "--system", "--user-group", "--no-create-home",
+                "--home-dir", "/homeless-shelter", "--shell", "/usr/sbin/nologin", SANDBOX_USER,
+            ],
+        )  # fmt: skip
 
     return root.build(make)
 

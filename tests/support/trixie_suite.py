@@ -1,17 +1,30 @@
-"""The whole pytest suite on Debian trixie's Python 3.13, the image's interpreter: in a
-chroot of the tools root (./trixie.py), a virtualenv of uv.lock's dev group made by
-`uv sync --frozen` on trixie's python3.13, trixie's PostgreSQL for the fixtures.
+"""The whole pytest suite as `nix flake check` runs checks.pytest: on Debian trixie's
+Python 3.13 (the image's interpreter) in a chroot of the tools root (./trixie.py), under
+the conditions of Nix's build sandbox:
 
-The repository is mounted at its own path (and git's directory at its own), so the
-suite sees the same tree. tests/container is left out: it drives the engine from the
-host, and the image it checks already runs Python 3.13. Extra arguments go to pytest.
+- a copy of the tracked files without .git (Nix copies the flake's tracked files), at
+  /build/source, with TMPDIR=/build, the build directory;
+- a network namespace with only loopback, up;
+- `env -i`: HOME=/homeless-shelter, KEELSON_USE_PATH=1 and a PATH of only the check's
+  inputs: a virtualenv of uv.lock's dev group (`uv sync --frozen` on trixie's
+  python3.13), PostgreSQL's bin directory, and links to redis-server, nginx and the tools
+  of nixpkgs' stdenv (coreutils, findutils, diffutils, sed, grep, gawk, tar, gzip, bzip2,
+  xz, bash, make, patch);
+- the root's unprivileged user (trixie.SANDBOX_USER), with no other group.
+
+Tests that need what is not there (git, mount, nix-instantiate, the Docker engine and
+root) skip, saying why. Needs root (debootstrap, chroot, namespaces). Extra arguments go
+to pytest; the exit code is pytest's.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,25 +33,18 @@ import trixie
 REPO = trixie.REPO
 VENV = "/opt/venv-dev"
 PYTHON = "/usr/bin/python3.13"
-
-
-def git_common_dir() -> Path:
-    out = subprocess.run(
-        ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
-        cwd=REPO, capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    return Path(out)
-
-
-def binds() -> list[tuple[Path, str]]:
-    mounts = [(REPO, str(REPO))]
-    common = git_common_dir()
-    if not common.is_relative_to(REPO):
-        mounts.append((common, str(common)))
-    uv_cache = trixie.cache_dir() / "uv-cache"
-    uv_cache.mkdir(parents=True, exist_ok=True)
-    mounts.append((uv_cache, "/var/cache/uv"))
-    return mounts
+BUILD = "/build"
+SOURCE = f"{BUILD}/source"
+# Where the links to the stdenv's tools and the services are: a store path of its own.
+INPUTS_BIN = "/inputs/bin"
+# What checks.pytest sets besides PATH and TMPDIR: no LANG, stdenv's SOURCE_DATE_EPOCH.
+SANDBOX_ENV = {
+    "HOME": "/homeless-shelter",
+    "SOURCE_DATE_EPOCH": "315532800",
+    "KEELSON_USE_PATH": "1",
+}
+# The server binaries of trixie.SERVICE_PACKAGES besides PostgreSQL's own bin directory.
+SERVICE_BINARIES = ("usr/bin/redis-server", "usr/sbin/nginx")
 
 
 def sync_venv(root: Path) -> None:
@@ -50,42 +56,130 @@ def sync_venv(root: Path) -> None:
     if stamp.exists() and stamp.read_text() == wanted:
         return
     started = time.monotonic()
-    trixie.run_in_root(
-        root,
-        [f"/{trixie.TOOLS_UV}", "sync", "--frozen", "--quiet", "--python", PYTHON],
-        binds=binds(),
-        cwd=str(REPO),
-        env={
-            "UV_PROJECT_ENVIRONMENT": VENV,
-            "UV_CACHE_DIR": "/var/cache/uv",
-            "UV_PYTHON_DOWNLOADS": "never",
-            "UV_LINK_MODE": "copy",
-        },
-    )
+    uv_cache = trixie.cache_dir() / "uv-cache"
+    uv_cache.mkdir(parents=True, exist_ok=True)
+    # Only the two files uv reads: the venv must not depend on the checkout's path.
+    with tempfile.TemporaryDirectory(prefix="keelson-lock.") as project:
+        for name in ("pyproject.toml", "uv.lock"):
+            shutil.copyfile(REPO / name, Path(project) / name)
+        trixie.run_in_root(
+            root,
+            [f"/{trixie.TOOLS_UV}", "sync", "--frozen", "--quiet", "--python", PYTHON],
+            binds=[(Path(project), "/project"), (uv_cache, "/var/cache/uv")],
+            cwd="/project",
+            env={
+                "UV_PROJECT_ENVIRONMENT": VENV,
+                "UV_CACHE_DIR": "/var/cache/uv",
+                "UV_PYTHON_DOWNLOADS": "never",
+                "UV_LINK_MODE": "copy",
+            },
+        )
     stamp.write_text(wanted)
     trixie.log(f"{VENV} synced from uv.lock in {time.monotonic() - started:.0f} s")
 
 
-def main(pytest_args: list[str]) -> int:
-    root = trixie.tools_root()
-    sync_venv(root)
+def copy_tracked_files(target: Path) -> None:
+    """The tracked files as the working tree has them (deleted ones left out), no .git."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached"], cwd=REPO, capture_output=True, check=True
+    ).stdout.decode()
+    for name in sorted(set(filter(None, listed.split("\0")))):
+        source = REPO / name
+        if not (source.is_file() or source.is_symlink()):
+            continue
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target / name, follow_symlinks=False)
+
+
+def package_files(root: Path, package: str) -> list[str]:
+    """The files dpkg installed for `package` in `root` (paths inside the root)."""
+    info = root / "var/lib/dpkg/info"
+    lists = [info / f"{package}.list", *info.glob(f"{package}:*.list")]
+    found = next((path for path in lists if path.exists()), None)
+    if found is None:
+        raise RuntimeError(f"{package} is not installed in {root}: remove it to rebuild")
+    return found.read_text().splitlines()
+
+
+def link_inputs(root: Path, directory: Path) -> None:
+    """Links (resolved inside the root) to the stdenv's tools and the service binaries."""
+    directory.mkdir(parents=True)
+    wanted = [
+        path
+        for package in trixie.STDENV_PACKAGES
+        for path in package_files(root, package)
+        if path.rsplit("/", 1)[0] in ("/bin", "/usr/bin", "/sbin", "/usr/sbin")
+    ]
+    wanted += [f"/{binary}" for binary in SERVICE_BINARIES]
+    for path in wanted:
+        inside = root / path.lstrip("/")
+        link = directory / path.rsplit("/", 1)[1]
+        if inside.is_file() and os.access(inside, os.X_OK) and not link.is_symlink():
+            link.symlink_to(path)
+    # nixpkgs' bash is also the stdenv's `sh`.
+    if not (directory / "sh").is_symlink():
+        (directory / "sh").symlink_to((directory / "bash").readlink())
+
+
+def sandbox_user(root: Path) -> tuple[int, int]:
+    for line in (root / "etc/passwd").read_text().splitlines():
+        name, _, uid, gid, *_ = line.split(":")
+        if name == trixie.SANDBOX_USER:
+            return int(uid), int(gid)
+    raise RuntimeError(f"{trixie.SANDBOX_USER} is missing from {root}/etc/passwd")
+
+
+def chown_tree(top: Path, uid: int, gid: int) -> None:
+    os.chown(top, uid, gid)
+    for directory, names, files in os.walk(top):
+        for name in names + files:
+            os.chown(os.path.join(directory, name), uid, gid, follow_symlinks=False)
+
+
+def run_sandboxed(root: Path, work: Path, pytest_args: list[str]) -> int:
+    build = work / "build"
+    copy_tracked_files(build / "source")
+    link_inputs(root, work / "inputs")
+    uid, gid = sandbox_user(root)
+    chown_tree(build, uid, gid)
     postgres_bin = "/" + str(sorted(root.glob("usr/lib/postgresql/*/bin"))[-1].relative_to(root))
+    trixie.log(f"pytest in {SOURCE}: loopback only, env -i, user {trixie.SANDBOX_USER}, no .git")
     result = trixie.run_in_root(
         root,
-        [
-            f"{VENV}/bin/python", "-m", "pytest", "-p", "no:cacheprovider",
-            "--ignore=tests/container", *pytest_args,
-        ],
-        binds=binds(),
-        cwd=str(REPO),
+        [f"{VENV}/bin/python", "-m", "pytest", "-p", "no:cacheprovider", *pytest_args],
+        binds=[(build, BUILD), (work / "inputs", INPUTS_BIN)],
+        cwd=SOURCE,
         env={
-            "PATH": f"{VENV}/bin:{postgres_bin}:/usr/sbin:/usr/bin:/sbin:/bin",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "TMPDIR": "/tmp",
+            "PATH": f"{VENV}/bin:{postgres_bin}:{INPUTS_BIN}",
+            **{name: BUILD for name in ("TMPDIR", "TMP", "TEMP", "TEMPDIR")},
+            **SANDBOX_ENV,
         },
         check=False,
-    )  # fmt: skip
+        network=False,
+        user=(uid, gid),
+        clear_env=True,
+    )
     return result.returncode
+
+
+def main(pytest_args: list[str]) -> int:
+    if os.geteuid() != 0:
+        print(
+            "trixie_suite: needs root (debootstrap, chroot, namespaces): sudo scripts/test-sandboxed",
+            file=sys.stderr,
+        )
+        return 77
+    started = time.monotonic()
+    root = trixie.tools_root()
+    sync_venv(root)
+    work = Path(tempfile.mkdtemp(prefix="keelson-sandbox."))
+    try:
+        work.chmod(0o755)
+        status = run_sandboxed(root, work, pytest_args)
+    finally:
+        subprocess.run(["rm", "-rf", "--one-file-system", str(work)], check=False)
+    trixie.log(f"pytest exit {status} after {time.monotonic() - started:.0f} s")
+    return status
 
 
 if __name__ == "__main__":

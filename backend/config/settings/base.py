@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SERVICE_NAME = "keelson"
@@ -78,3 +80,27 @@ LOGGING_CONFIG = "config.logging.configure"
 
 # Request ids longer than this are replaced, not truncated: a cut id matches nothing.
 REQUEST_ID_MAX_LENGTH = 128
+
+# Celery (config.celery): the settings that are the same everywhere. Broker and knobs
+# come from the environment contract (config.contract, its "Workers" layer).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Each worker also consumes its own queue: `boot healthcheck worker` pings this worker,
+# not whichever one answers first.
+CELERY_WORKER_DIRECT = True
+CELERY_WORKER_SEND_TASK_EVENTS = False
+CELERY_TASK_SEND_SENT_EVENT = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# None: retry for ever. A broker restart must not stop the worker (tasks are kept).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the broker connection is lost cannot be acknowledged on the new
+# one: its message comes back (acks_late). Cancel it rather than run it twice at once.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TIMEZONE = TIME_ZONE
+# The schedule beat runs: in code, reviewed like code. One beat schedules at a time
+# (a PostgreSQL advisory lock, apps.core.boot.beat).
+CELERY_BEAT_SCHEDULE = {
+    "clear-expired-sessions": {
+        "task": "apps.core.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}

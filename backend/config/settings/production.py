@@ -10,6 +10,7 @@ from config.contract import validated
 from config.logging import DJANGO_LOG_FILE, build_logging
 
 from .base import *  # noqa: F403
+from .celery import celery_settings
 
 # Every variable of every layer, judged at once (config.contract): a bad one raises
 # ConfigError with one line per problem, which the entry points turn into exit 78.
@@ -57,7 +58,8 @@ DATABASES = {
         "PORT": env["POSTGRES_PORT"],
         "NAME": env["POSTGRES_DB"],
         "USER": env["POSTGRES_USER"],
-        "PASSWORD": env["POSTGRES_PASSWORD"],
+        # None when the contract needs none (peer authentication over a unix socket).
+        "PASSWORD": env["POSTGRES_PASSWORD"] or "",
         "CONN_MAX_AGE": env["CONN_MAX_AGE"],
         # A kept connection is tested before each request reuses it, so the first request
         # after a database restart does not fail on a dead socket.
@@ -92,8 +94,13 @@ STATIC_ROOT = env["STATIC_ROOT"]
 
 # ---------------------------------------------------------------- logging
 LOG_DIR = env["LOG_DIR"]
+LOG_LEVEL = env["DJANGO_LOG_LEVEL"].upper()
 LOGGING = build_logging(
     json_lines=True,
-    level=env["DJANGO_LOG_LEVEL"].upper(),
+    level=LOG_LEVEL,
     log_file=os.path.join(LOG_DIR, DJANGO_LOG_FILE) if env["DJANGO_LOG_TO_FILES"] else None,
 )
+
+# ---------------------------------------------------------------- Celery
+# The contract's "Workers" layer; the worker roles' need of a broker is judged there.
+globals().update(celery_settings(env))

@@ -18,3 +18,7 @@ STORAGES = {
 }
 
 LOGGING = build_logging(json_lines=True, level="WARNING", log_file=None)
+
+# In-process tests never reach a broker: tasks run where they are called.
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,5 +1,5 @@
 """PostgreSQL advisory locks that let replicas booting together migrate, and collect
-static files into a shared STATIC_ROOT, one at a time.
+static files into a shared STATIC_ROOT, one at a time; and the key of the beat's lock.
 
 Session-level locks on the step's connection: they span migrate's own transactions,
 and PostgreSQL releases them when the connection ends, so a replica killed mid-step
@@ -20,6 +20,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 # else does.
 MIGRATION_LOCK_KEY = 0x6B65656C736F6E
 COLLECTSTATIC_LOCK_KEY = 0x6B65656C736F6E01
+# Held by the one beat that schedules, for as long as it runs (apps.core.boot.beat).
+BEAT_LOCK_KEY = 0x6B65656C736F6E02
 
 
 @contextmanager

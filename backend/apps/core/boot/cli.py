@@ -240,6 +240,74 @@ def manage(args: list[str]) -> int:
     return EXIT_OK
 
 
+def run_celery_role(boot: Boot, start: Callable[[], int]) -> int:
+    """`boot worker` and `boot beat`: PostgreSQL (Django loading beside the wait), the
+    broker, the schema (75 while migrations are unapplied), then Celery in this process."""
+    from apps.core.boot.broker import wait_for_the_broker
+    from apps.core.boot.django_setup import DjangoSetup
+    from apps.core.boot.steps import Steps
+
+    setup = DjangoSetup(boot.log, setup_django).start()
+    wait_for_database(boot, setup)
+    setup.result()
+    wait_for_the_broker(boot.values, boot.log)
+    if status := Steps(boot.log).require_applied_migrations(boot.command):
+        return status
+    boot.log.info(boot.command, f"starting the Celery {boot.command}")
+    return start()
+
+
+def worker(boot: Boot) -> int:
+    """A Celery worker; SIGTERM is a warm shutdown (running tasks finish), exit 0."""
+    from apps.core.boot.celery_worker import run_worker
+
+    return run_celery_role(boot, run_worker)
+
+
+def beat(boot: Boot) -> int:
+    """Celery beat, scheduling only while it holds the beat lock; SIGTERM: exit 0."""
+    from apps.core.boot.beat import run_beat
+
+    return run_celery_role(boot, run_beat)
+
+
+# `boot healthcheck ROLE`: the worker roles' checks (the web's takes no role).
+HEALTH_ROLES = ("worker", "beat")
+DEFAULT_PING_TIMEOUT = 10.0
+
+
+def ping_timeout(options: list[str]) -> float | None:
+    """`[--timeout S]` of `healthcheck worker`: seconds above 0, or None when malformed."""
+    if not options:
+        return DEFAULT_PING_TIMEOUT
+    if len(options) == 2 and options[0] == "--timeout":
+        with suppress(ValueError):
+            seconds = float(options[1])
+            if 0 < seconds < float("inf"):
+                return seconds
+    return None
+
+
+def role_healthcheck(log: BootLog, args: list[str]) -> int:
+    """`healthcheck worker [--timeout S]` pings this host's worker through the broker (the
+    contract judged first, as the worker's); `healthcheck beat` reads beat's heartbeat."""
+    role, options = args[0], args[1:]
+    timeout = ping_timeout(options) if role == "worker" else None
+    if options and timeout is None:
+        return usage_error(
+            log, f"unexpected {one_line(' '.join(options))!r} after healthcheck {role}"
+        )
+    if role == "beat":
+        from apps.core.boot.worker_health import beat_health
+
+        return beat_health()
+    validated_or_finish(log, "worker")
+    setup_django()
+    from apps.core.boot.worker_health import worker_health
+
+    return worker_health(timeout or DEFAULT_PING_TIMEOUT)
+
+
 def healthcheck(log: BootLog) -> int:
     from apps.core.boot.healthcheck import health_problem
 
@@ -254,6 +322,8 @@ def healthcheck(log: BootLog) -> int:
 @dataclass(frozen=True)
 class Command:
     run: Callable[[Boot], int]
+    # What a signal before the start stops (the boot's interrupt line names it).
+    starts: str = "gunicorn"
 
 
 # Commands that validate the contract, log the configuration and honour signals.
@@ -261,8 +331,13 @@ COMMANDS: dict[str, Command] = {
     "serve": Command(serve),
     "migrate": Command(migrate),
     "check": Command(check),
+    "worker": Command(worker, starts="the Celery worker"),
+    "beat": Command(beat, starts="Celery beat"),
 }
-USAGE = "boot [serve] | boot migrate | boot check | boot healthcheck | boot manage ARGS..."
+USAGE = (
+    "boot [serve] | boot migrate | boot check | boot worker | boot beat | "
+    "boot healthcheck [worker [--timeout S] | beat] | boot manage ARGS..."
+)
 
 
 # ---------------------------------------------------------------- dispatch
@@ -271,14 +346,15 @@ def usage_error(log: BootLog, message: str) -> int:
     return EXIT_USAGE
 
 
-def validated_or_finish(log: BootLog) -> Values:
-    """The whole contract, or every problem on its own line and exit 78."""
+def validated_or_finish(log: BootLog, command: str | None = None) -> Values:
+    """The whole contract (with `command`'s own requirements), or every problem on its
+    own line and exit 78."""
     # Django reads the module's name from the environment: the contract's default, set.
     settings = BY_NAME["DJANGO_SETTINGS_MODULE"]
     os.environ["DJANGO_SETTINGS_MODULE"] = read_one(settings) or settings.default
     try:
         # Remembered for this process: the settings module reads these same values.
-        return validated()
+        return validated(command)
     except ConfigError as error:
         log.problems(error.lines)
         finish(EXIT_CONFIG)
@@ -297,13 +373,19 @@ def run(argv: list[str]) -> int:
         return manage(args)
     if name not in (*COMMANDS, "healthcheck"):
         return usage_error(log, f"unknown command {one_line(name)!r}")
+    if name == "healthcheck" and args:
+        if args[0] not in HEALTH_ROLES:
+            return usage_error(
+                log, f"boot healthcheck takes worker or beat, not {one_line(args[0])!r}"
+            )
+        return role_healthcheck(log, args)
     if args:
         return usage_error(log, f"boot {name} takes no arguments, got {one_line(' '.join(args))!r}")
     if name == "healthcheck":
         return healthcheck(log)
-    interrupt = Interrupt(log)
+    interrupt = Interrupt(log, COMMANDS[name].starts)
     interrupt.install()
-    values = validated_or_finish(log)
+    values = validated_or_finish(log, name)
     log.info(
         "config",
         f"boot {name}: effective configuration (secrets masked)",

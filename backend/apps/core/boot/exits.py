@@ -16,6 +16,8 @@ EXIT_USAGE = 64
 EXIT_UNAVAILABLE = 69
 EXIT_MIGRATE = 70
 EXIT_COLLECTSTATIC = 73
+# `boot worker` / `boot beat` on a schema older than the code: retry after `boot migrate`.
+EXIT_NOT_MIGRATED = 75
 __all__ = ["EXIT_CONFIG", "finish"]
 
 

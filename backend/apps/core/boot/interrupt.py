@@ -1,4 +1,4 @@
-"""SIGTERM and SIGINT before gunicorn serves: end the boot within a second, whatever it
+"""SIGTERM and SIGINT before gunicorn serves (or Celery runs): end the boot within a second, whatever it
 waits for (pg_isready, the migration lock, Django's import), with one line and 143/130.
 
 Python runs a handler in the main thread between two bytecodes, and every wait of the
@@ -18,8 +18,10 @@ from apps.core.boot.log import BootLog
 
 
 class Interrupt:
-    def __init__(self, log: BootLog) -> None:
+    def __init__(self, log: BootLog, starts: str = "gunicorn") -> None:
         self.log = log
+        # What the boot was about to start: the interrupt line names it.
+        self.starts = starts
         # The pg_isready attempt running now: it is stopped with the boot.
         self.child: subprocess.Popen | None = None
 
@@ -35,6 +37,6 @@ class Interrupt:
             self.child.kill()
         name = signal.Signals(signum).name
         self.log.warning(
-            "signal", f"boot interrupted by {name} before gunicorn started", exit_code=code
+            "signal", f"boot interrupted by {name} before {self.starts} started", exit_code=code
         )
         finish(code)

@@ -20,6 +20,7 @@ from apps.core.boot.exits import (
     EXIT_COLLECTSTATIC,
     EXIT_CONFIG,
     EXIT_MIGRATE,
+    EXIT_NOT_MIGRATED,
     EXIT_OK,
     EXIT_UNAVAILABLE,
 )
@@ -123,6 +124,35 @@ class Steps:
             duration_ms=round((time.monotonic() - started) * 1000),
             **waited,
         )
+        return EXIT_OK
+
+    def require_applied_migrations(self, command: str) -> int:
+        """A worker on an older schema than its code would fail tasks: refuse (75)."""
+        from apps.core.probes import migrations_on_disk
+
+        if status := self.connect():
+            return status
+        connection = connections[DEFAULT_DB_ALIAS]
+        try:
+            applied = MigrationExecutor(connection).loader.applied_migrations
+            missing = sorted(set(migrations_on_disk()) - set(applied))
+        except Exception as error:  # the database or a migration file: one line
+            return self.log.failed("migrations", error, EXIT_UNAVAILABLE)
+        finally:
+            # The pool's processes are forked from this one: none may inherit a connection.
+            connections.close_all()
+        if missing:
+            names = [f"{app}.{name}" for app, name in missing]
+            self.log.error(
+                "migrations",
+                f"{len(names)} migration(s) not applied: {command} not started (tasks would "
+                "run on an older schema). Hint: run the migration job (`boot migrate`) "
+                "first; the container's restart retries",
+                EXIT_NOT_MIGRATED,
+                migrations=names[:20],
+            )
+            return EXIT_NOT_MIGRATED
+        self.log.info("migrations", "every migration is applied")
         return EXIT_OK
 
     def announce_migration_wait(self) -> None:
