@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -180,3 +181,26 @@ def test_serve_without_nginx_on_path_exits_1_before_awaiting_postgres(
     assert errors[0]["message"].startswith("nginx, the front of gunicorn, is not on PATH. Hint:")
     assert errors[0]["exit_code"] == 1
     assert not any(line["message"].startswith("waiting for PostgreSQL") for line in lines)
+
+
+def test_systemd_hears_ready_only_once_the_front_accepts_clients(
+    boot_env, started, tmp_path: Path
+) -> None:
+    """Type=notify: systemd marks the unit active at READY=1, so clients must be able to
+    connect by then (gunicorn's arbiter alone would say it before the front listens)."""
+    notify_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+        notify.bind(str(notify_path))
+        notify.settimeout(60)
+        boot = started({**boot_env, "NOTIFY_SOCKET": str(notify_path)})
+        message = notify.recv(4096).decode()
+        port = bound_port(boot_env)
+        accepting = port_is_open(port)
+        assert message == "READY=1\nSTATUS=serving: the front and gunicorn are ready"
+        assert accepting, "READY=1 arrived before the front accepted connections"
+        assert request(port, "/health/").status == 200
+        # One READY=1 only: gunicorn's own, sent before the front listened, is withheld.
+        notify.settimeout(1)
+        with pytest.raises(TimeoutError):
+            notify.recv(4096)
+    assert boot.stop() == 0

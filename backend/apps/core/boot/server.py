@@ -10,12 +10,17 @@ this master (config.front.liveness), which no client can queue behind.
 Signals (the arbiter's): SIGTERM stops the front gracefully (it stops accepting, every
 request it holds completes through the workers), then gunicorn stops gracefully, exit 0.
 SIGINT and SIGQUIT stop both at once. nginx exiting on its own stops gunicorn, exit 1.
+
+Under systemd (Type=notify), READY=1 goes out once the front listens: gunicorn's arbiter
+would send it as soon as its own socket is bound, before any client can connect.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from gunicorn import systemd
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
@@ -24,6 +29,9 @@ from config.front import liveness
 from config.front.limits import gunicorn_limits
 from config.front.nginx_conf import FrontConfig
 from config.front.process import Front, FrontError, make_run_dir, remove_run_dir, start, stop
+
+# systemd's status line once the service accepts clients (`systemctl status`).
+READY_STATUS = "serving: the front and gunicorn are ready"
 
 
 class Server(BaseApplication):
@@ -34,6 +42,9 @@ class Server(BaseApplication):
         self.application = application
         self.front_config = front_config
         self.front: Front | None = None
+        # systemd's notification socket, kept from gunicorn's arbiter until the front
+        # listens (see the module's docstring).
+        self.notify_socket: str | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -69,6 +80,14 @@ class Server(BaseApplication):
             ", ".join(config.listen),
             config.app_socket,
         )
+        self.notify_ready(arbiter)
+
+    def notify_ready(self, arbiter: Arbiter) -> None:
+        if self.notify_socket is None:
+            return
+        # Back in the environment before the workers fork, as gunicorn leaves it.
+        os.environ["NOTIFY_SOCKET"] = self.notify_socket
+        systemd.sd_notify(f"READY=1\nSTATUS={READY_STATUS}", arbiter.log)
 
     def load(self) -> Any:
         # Gunicorn configured its loggers (logconfig_dict) just before this call; Django's
@@ -83,6 +102,7 @@ class Server(BaseApplication):
     def run(self) -> None:
         # The run directory holds gunicorn's socket: it exists before gunicorn binds it.
         make_run_dir(self.front_config)
+        self.notify_socket = os.environ.pop("NOTIFY_SOCKET", None)
         try:
             FrontedArbiter(self).run()
         finally:
