@@ -26,6 +26,13 @@ def restart_web(host: SystemdHost) -> subprocess.CompletedProcess:
     return host.run(f"systemctl restart {WEB}", check=False, timeout=240)
 
 
+def unit_commands(host: SystemdHost, unit: str) -> list[str]:
+    """The command names of every process in the unit's control group."""
+    group = host.show(unit, "ControlGroup")
+    pids = host.read_file(f"/sys/fs/cgroup{group}/cgroup.procs").split()
+    return [host.read_file(f"/proc/{pid}/comm").strip() for pid in pids]
+
+
 @pytest.fixture
 def settings(systemd_host: SystemdHost) -> Iterator[str]:
     """The settings file, put back (and the web unit running again) after the test."""
@@ -47,18 +54,22 @@ def test_migrate_runs_once_then_web_is_active_and_ready(systemd_host: SystemdHos
     ]
     assert len(done) == 1
     assert systemd_host.show(WEB, "ActiveState") == "active"
-    # Type=notify: READY=1 came from gunicorn's arbiter (its status text, same datagram),
-    # and the arbiter is the boot's own process, the unit's main process.
-    assert systemd_host.show(WEB, "StatusText") == "Gunicorn arbiter booted"
+    # Type=notify: READY=1 came from the boot's process once the front listened (its
+    # status text, same datagram); that process is gunicorn's arbiter, the unit's main
+    # process, and nginx is its child.
+    assert systemd_host.show(WEB, "StatusText") == "serving: the front and gunicorn are ready"
     main_pid = systemd_host.show(WEB, "MainPID")
     command = systemd_host.read_file(f"/proc/{main_pid}/cmdline").split("\0")
     assert command[-4:-1] == ["-m", "apps.core.boot", "serve"], command
     status, body = systemd_host.http("/ready/")
     assert status == 200, body
     assert '"status": "ready"' in body
+    # The front runs in the unit's own control group, so systemd accounts for it and a
+    # stop that overran TimeoutStopSec would kill it too.
+    assert "nginx" in unit_commands(systemd_host, WEB)
     # Every line the web unit's processes wrote is one JSON object.
     records = systemd_host.journal_records(WEB)
-    assert any(record.get("message") == "starting gunicorn" for record in records)
+    assert any(record.get("message") == "starting gunicorn behind the front" for record in records)
 
 
 def test_log_files_appear_in_the_logs_directory_owned_by_the_service_user(
@@ -226,6 +237,8 @@ def test_stop_lets_an_in_flight_request_finish_and_exits_0(systemd_host: Systemd
         assert '"slept": 3.0' in body
         assert systemd_host.show(WEB, "Result") == "success"
         assert systemd_host.show(WEB, "ExecMainStatus") == "0"
+        # Nothing of the unit outlives it: the boot stopped its front itself.
+        assert systemd_host.run("grep -lx nginx /proc/[0-9]*/comm", check=False).stdout == ""
         limit = int(systemd_host.show(WEB, "TimeoutStopUSec").removesuffix("s"))
         assert stop_seconds < limit
         FIGURES["systemctl stop with a 3 s request in flight"] = (
