@@ -191,6 +191,19 @@ def make_run_dir(config: FrontConfig) -> None:
     config.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
+def bind_app_socket(config: FrontConfig) -> socket.socket:
+    """gunicorn's unix socket, bound here and handed to gunicorn as `fd://`: gunicorn
+    binding it itself would chown it to its own user, a call a systemd unit's
+    `SystemCallFilter=~@privileged` refuses (EPERM), even as a no-op."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(config.app_socket))
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
 def tcp_addresses(config: FrontConfig) -> list[tuple[str, int]]:
     found = []
     for entry in config.listen:

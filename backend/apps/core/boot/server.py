@@ -28,7 +28,15 @@ from apps.core.boot.exits import EXIT_FRONT
 from config.front import liveness
 from config.front.limits import gunicorn_limits
 from config.front.nginx_conf import FrontConfig
-from config.front.process import Front, FrontError, make_run_dir, remove_run_dir, start, stop
+from config.front.process import (
+    Front,
+    FrontError,
+    bind_app_socket,
+    make_run_dir,
+    remove_run_dir,
+    start,
+    stop,
+)
 
 # systemd's status line once the service accepts clients (`systemctl status`).
 READY_STATUS = "serving: the front and gunicorn are ready"
@@ -50,8 +58,8 @@ class Server(BaseApplication):
     def load_config(self) -> None:
         for name, value in self.settings.items():
             self.cfg.set(name, value)
-        # gunicorn listens only for the front; the front's limits are gunicorn's too.
-        self.cfg.set("bind", [f"unix:{self.front_config.app_socket}"])
+        # gunicorn listens only for the front (on the socket run() binds); the front's
+        # limits are gunicorn's too.
         for name, value in gunicorn_limits(self.front_config.limits).items():
             self.cfg.set(name, value)
         project_when_ready = self.cfg.when_ready
@@ -102,6 +110,9 @@ class Server(BaseApplication):
     def run(self) -> None:
         # The run directory holds gunicorn's socket: it exists before gunicorn binds it.
         make_run_dir(self.front_config)
+        # gunicorn takes the descriptor over (and closes it when it stops listening).
+        app_socket = bind_app_socket(self.front_config).detach()
+        self.cfg.set("bind", [f"fd://{app_socket}"])
         self.notify_socket = os.environ.pop("NOTIFY_SOCKET", None)
         try:
             FrontedArbiter(self).run()
