@@ -8,15 +8,13 @@ headers and 50 drip bodies one byte a second.
 
 from __future__ import annotations
 
-from processes import BIN, Process
 from slow_clients import SlowClients, attack
 
 from .load import WrkRun, per_second, wrk
 from .report import INFO, RATIO_AT_LEAST, Figure
 from .stack import (
-    Server,
     Setup,
-    free_port,
+    start_app_server,
     start_ours,
     stop,
     wait_for_200,
@@ -28,20 +26,12 @@ HEADER_CLIENTS = 200
 BODY_CLIENTS = 50
 
 
-def start_unfronted(setup: Setup, run: str) -> Server:
-    """gunicorn bound directly, the project's configuration: the server without a front."""
-    port = free_port()
-    argv = [str(BIN / "gunicorn"), "--config", "gunicorn_config.py", "config.wsgi:application"]
-    env = setup.production_env(port)
-    return Server("today", Process(argv, env, setup.logs(run), "today"), port)
-
-
 def slow_client_figures(
     setup: Setup, seconds: float, warmup: float, rounds: int = 3
 ) -> list[Figure]:
     front = start_ours(setup, "slow-front")
     wait_for_200(front, "/ready/")  # the boot migrated: the side without a front needs no boot
-    today = start_unfronted(setup, "slow-today")
+    today = start_app_server(setup, "slow-today")
     # /health/ behind the front is answered by the master's liveness listener; /ready/
     # goes to a worker (and PostgreSQL) on both servers: the front's cost on the path
     # every application request takes.

@@ -112,6 +112,16 @@ def start_ours(setup: Setup, run: str, extra: dict[str, str] | None = None) -> S
     return Server("ours", Process(argv, env, setup.logs(run), "ours"), port)
 
 
+def start_app_server(setup: Setup, run: str, extra: dict[str, str] | None = None) -> Server:
+    """gunicorn with our configuration (gunicorn_config.py: the contract, observability,
+    the JSON access log) bound directly, without the front: the application server alone.
+    The database must be migrated already (a boot of ours does it)."""
+    port = free_port()
+    env = {**setup.production_env(port), **(extra or {})}
+    argv = [str(BIN / "gunicorn"), "--config", "gunicorn_config.py", "config.wsgi:application"]
+    return Server("app", Process(argv, env, setup.logs(run), "app"), port)
+
+
 def metrics_env(setup: Setup, run: str) -> dict[str, str]:
     """Metrics on, as a production deployment would run: a listener and files of its own,
     on tmpfs as in the image (/dev/shm here: this machine's /tmp is a disk)."""
