@@ -62,6 +62,7 @@
           backend = scope.callPackage ./nix/source.nix { };
           static = scope.callPackage ./nix/static.nix { };
           pgIsReady = scope.callPackage ./nix/pg-isready.nix { };
+          front = scope.callPackage ./nix/front.nix { };
           boot = scope.callPackage ./nix/boot.nix { };
           image = scope.callPackage ./nix/image.nix { };
           # services.keelson with this scope's packages, for the checks' NixOS VM.

@@ -7,6 +7,7 @@
   writeShellApplication,
   pythonEnv,
   pgIsReady,
+  front,
 }:
 writeShellApplication {
   name = "boot";
@@ -14,6 +15,8 @@ writeShellApplication {
   runtimeInputs = [
     pythonEnv
     pgIsReady
+    # nginx, started and stopped by the boot in front of gunicorn (nix/front.nix).
+    front
   ];
   inheritPath = false;
 }

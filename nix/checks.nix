@@ -10,6 +10,7 @@
   pythonEnv,
   pythonTestEnv,
   postgresql,
+  front,
   redis,
   nixfmt,
   image,
@@ -45,6 +46,8 @@ in
     nativeBuildInputs = [
       pythonTestEnv
       postgresql
+      # nginx, the front `boot serve` starts (nix/front.nix, as on the boot's PATH).
+      front
       redis
     ];
     dontConfigure = true;

@@ -1,7 +1,8 @@
 # The unit files for hosts without NixOS, as docs/deploy/systemd/ ships them
 # (docs/deploy/systemd/README.md installs them): the repository in /opt/keelson with the
 # virtualenv uv.lock describes in /opt/keelson/venv, the boot run by bash from there,
-# pg_isready from the host's PostgreSQL client, settings in /etc/keelson/keelson.env,
+# pg_isready from the host's PostgreSQL client, nginx (the front) from the host's package
+# in /usr/sbin, settings in /etc/keelson/keelson.env,
 # secrets in /etc/keelson/credentials/ (root only). Pure: a test renders these texts with
 # nix-instantiate and compares them with the files.
 let
@@ -19,7 +20,7 @@ let
       "${prefix}/nix/boot.sh"
     ];
     workingDirectory = "${prefix}/backend";
-    path = "${prefix}/venv/bin:/usr/local/bin:/usr/bin:/bin";
+    path = "${prefix}/venv/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin";
     environmentFiles = [ "${etc}/keelson.env" ];
     secretFiles = {
       SECRET_KEY = "${etc}/credentials/secret_key";

@@ -178,7 +178,7 @@ let
   # The long-running roles. A role is one entry: `boot <command>` with its own settings.
   roleUnits = {
     web = {
-      description = "Keelson web server (gunicorn)";
+      description = "Keelson web server (nginx in front of gunicorn)";
       command = "serve";
       environment = [
         # keelson-migrate has migrated before this unit starts.
@@ -186,11 +186,13 @@ let
         (assignment "RUN_COLLECTSTATIC" (if staticRoot == null then "1" else "0"))
       ];
       # gunicorn's arbiter runs in the boot's process (the unit's main process) and
-      # tells systemd when it listens: sd_notify READY=1 on $NOTIFY_SOCKET.
+      # tells systemd once the front listens: sd_notify READY=1 on $NOTIFY_SOCKET.
       type = "notify";
       # SIGTERM: /ready/ answers draining while requests are served for DRAIN_SECONDS, then
-      # gunicorn stops accepting and in-flight requests finish within the graceful
-      # timeout; systemd waits for both plus a margin before SIGKILL.
+      # the front (nginx) and gunicorn stop accepting and in-flight requests finish within
+      # the graceful timeout (the front's stop and gunicorn's share it: once the front has
+      # stopped, every request it passed on has completed); systemd waits for that plus a
+      # margin before SIGKILL.
       stopSeconds = seconds "DRAIN_SECONDS" + seconds "GUNICORN_GRACEFUL_TIMEOUT" + 10;
       # The wait for PostgreSQL, static files, then gunicorn loading the application.
       startSeconds = waitSeconds + 120;

@@ -52,8 +52,9 @@ LOGS = Layer("Logs", "the settings' `LOGGING` and gunicorn's log configuration")
 OBSERVABILITY = Layer(
     "Observability", "`backend/config/observability.py` and gunicorn's master (the drain)"
 )
+FRONT = Layer("Front", "nginx in front of gunicorn, `backend/config/front/`")
 WORKERS = Layer("Workers", "`backend/config/settings/celery.py` and `boot worker` / `boot beat`")
-LAYERS = (BOOT, DJANGO, DATABASE, GUNICORN, LOGS, OBSERVABILITY, WORKERS)
+LAYERS = (BOOT, DJANGO, DATABASE, GUNICORN, LOGS, OBSERVABILITY, FRONT, WORKERS)
 
 
 # ---------------------------------------------------------------- kinds
@@ -655,6 +656,58 @@ CONTRACT: tuple[Variable, ...] = (
         OBSERVABILITY,
         "after SIGTERM, seconds `/ready/` answers 503 while every other request is served, before the graceful stop (0-300; `0`: stop at once); covers Kubernetes' endpoint propagation",
         DEFAULT_DRAIN_SECONDS,
+    ),
+    # ------------------------------------------------------------ front
+    # The defaults hold 200 connections dripping headers and 50 dripping bodies beside
+    # ordinary traffic (tests/reliability/test_slow_clients.py).
+    Variable(
+        "FRONT_MAX_HEADER_BYTES",
+        Int(1024, 65536),
+        FRONT,
+        "largest request line or single header line, 1024-65536 bytes; larger: 431 (header) or 414 (request line)",
+        8192,
+    ),
+    Variable(
+        "FRONT_MAX_HEADERS",
+        Int(10, 1000),
+        FRONT,
+        "most request headers, 10-1000; more: 431 (counted by gunicorn, which allows 4 more for the headers the front adds)",
+        100,
+    ),
+    Variable(
+        "FRONT_MAX_BODY_BYTES",
+        Int(1024, 2**40),
+        FRONT,
+        "largest request body in bytes; larger: 413 before any of it reaches gunicorn",
+        10 * 1024 * 1024,
+    ),
+    Variable(
+        "FRONT_HEADER_TIMEOUT",
+        Int(1, 3600),
+        FRONT,
+        "seconds a client may take to send its whole request head; then the connection is closed",
+        10,
+    ),
+    Variable(
+        "FRONT_BODY_TIMEOUT",
+        Int(1, 3600),
+        FRONT,
+        "seconds a client may pause between two reads of its body; then 408",
+        10,
+    ),
+    Variable(
+        "FRONT_MAX_CONNECTIONS",
+        Int(64, 65536),
+        FRONT,
+        "connections the front holds at once (clients and its connections to gunicorn), 64-65536",
+        4096,
+    ),
+    Variable(
+        "FRONT_MAX_CONNECTIONS_PER_CLIENT",
+        Int(0, 65536),
+        FRONT,
+        "requests in progress from one client address; more: 429. `0`: no limit. Behind a proxy every client has the proxy's address: raise it or set `0` there",
+        256,
     ),
     # ------------------------------------------------------------ workers
     Variable(

@@ -44,7 +44,9 @@ class JsonAccessLogger(Logger):
         # has no PATH_INFO: the parsed request still knows its path.
         path = environ.get("PATH_INFO") or getattr(req, "path", None)
         fields = {
-            "remote_addr": environ.get("REMOTE_ADDR"),
+            # Behind the front gunicorn listens on a unix socket (no peer address): the
+            # client's address comes from the front's X-Real-IP, which only it can send there.
+            "remote_addr": environ.get("REMOTE_ADDR") or environ.get("HTTP_X_REAL_IP"),
             "method": method,
             "path": path,
             "query": environ.get("QUERY_STRING") or None,

@@ -1,7 +1,7 @@
 """Runs every benchmark, each figure beside its baseline in the same run; prints the
 table and writes it as JSON under tests/bench/results/.
 
-    python -m bench [--quick] [--only boot,notice,load,tasks,soak]
+    python -m bench [--quick] [--only boot,notice,load,slow,tasks,soak]
 
 (from tests/, with tests/support importable; scripts/bench does all of that.)
 """
@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from .load import throughput
 from .report import Figure, machine, table, write_json
+from .slow_clients import slow_client_figures
 from .soak import soak
 from .stack import REPO, Setup, boot_script_present, worker_count
 from .startup import boot_to_ready, readiness_noticed
 from .tasks import task_throughput
 
-STAGES = ("boot", "notice", "load", "tasks", "soak")
+STAGES = ("boot", "notice", "load", "slow", "tasks", "soak")
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,11 @@ def run(plan: Plan, stages: list[str], started: float) -> list[Figure]:
         if "load" in stages:
             progress(started, f"throughput and memory: wrk {plan.load_seconds:g} s per figure")
             figures.extend(throughput(setup, plan.load_seconds, plan.warmup_seconds))
+        if "slow" in stages:
+            progress(
+                started, f"slow clients: wrk {plan.load_seconds:g} s per side, attack scenarios"
+            )
+            figures.extend(slow_client_figures(setup, plan.load_seconds, plan.warmup_seconds))
         if "tasks" in stages:
             progress(
                 started,

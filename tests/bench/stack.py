@@ -17,7 +17,7 @@ from pathlib import Path
 from httpclient import request
 from ports import free_port
 from postgres import PostgresServer
-from processes import BIN, REPO, Process, base_env
+from processes import BIN, REPO, Process, base_env, nginx
 
 BENCH = Path(__file__).resolve().parent
 BOOT_SCRIPT = REPO / "nix" / "boot.sh"
@@ -58,7 +58,7 @@ class Setup:
         log_dir = self.work_dir / "logs"
         static_root.mkdir(exist_ok=True)
         log_dir.mkdir(exist_ok=True)
-        return base_env(
+        env = base_env(
             {
                 "DJANGO_SETTINGS_MODULE": "config.settings.production",
                 "SECRET_KEY": secret_key(),
@@ -70,6 +70,11 @@ class Setup:
                 **self.postgres.env(self.database),
             }
         )
+        # nginx, the front the boot starts (Debian's is in /usr/sbin).
+        front = nginx()
+        if front is not None:
+            env["PATH"] = f"{env['PATH']}:{os.path.dirname(front)}"
+        return env
 
     def logs(self, name: str) -> Path:
         return self.work_dir / "runs" / name
@@ -105,6 +110,16 @@ def start_ours(setup: Setup, run: str, extra: dict[str, str] | None = None) -> S
     else:
         argv = [str(BIN / "gunicorn"), "--config", "gunicorn_config.py", "config.wsgi:application"]
     return Server("ours", Process(argv, env, setup.logs(run), "ours"), port)
+
+
+def start_app_server(setup: Setup, run: str, extra: dict[str, str] | None = None) -> Server:
+    """gunicorn with our configuration (gunicorn_config.py: the contract, observability,
+    the JSON access log) bound directly, without the front: the application server alone.
+    The database must be migrated already (a boot of ours does it)."""
+    port = free_port()
+    env = {**setup.production_env(port), **(extra or {})}
+    argv = [str(BIN / "gunicorn"), "--config", "gunicorn_config.py", "config.wsgi:application"]
+    return Server("app", Process(argv, env, setup.logs(run), "app"), port)
 
 
 def metrics_env(setup: Setup, run: str) -> dict[str, str]:

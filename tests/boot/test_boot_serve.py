@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import subprocess
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
-from boot_support import boot_lines, bound_port, line_time, messages, wait_for_exit, wait_for_line
+from boot_support import (
+    BOOT,
+    bash,
+    boot_lines,
+    bound_port,
+    line_time,
+    messages,
+    pg_isready,
+    wait_for_exit,
+    wait_for_line,
+)
 from httpclient import request, wait_for_status
 from ports import free_port, port_is_open
 from postgres import PostgresServer, connect_as_backend
+from processes import BACKEND, BIN
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +43,7 @@ def test_boot_migrates_an_empty_database_and_serves_ready(boot_env, started) -> 
     assert response.json() == {"status": "ready", "checks": {"database": True, "migrations": True}}
     said = messages(boot)
     assert any(message.startswith("applying ") for message in said)
-    assert "starting gunicorn" in said
+    assert "starting gunicorn behind the front" in said
     assert boot.stop() == 0
 
 
@@ -92,7 +106,7 @@ def test_broken_migration_exits_70_and_nothing_listens(boot_env, started) -> Non
     assert not port_is_open(bound_port(boot_env))
     said = messages(boot)
     assert any("migrate failed: RuntimeError: deliberately broken migration" in m for m in said)
-    assert "starting gunicorn" not in said
+    assert "starting gunicorn behind the front" not in said
     assert ("broken_migration", "0001_initial") not in migration_rows(boot_env)
 
 
@@ -140,4 +154,53 @@ def test_boot_collects_static_files_when_asked(boot_env, started, tmp_path: Path
     assert (static_root / "staticfiles.json").is_file()
     collected = [line for line in boot_lines(boot) if line.get("step") == "collectstatic"]
     assert "static files copied" in collected[0]["message"]
+    assert boot.stop() == 0
+
+
+def test_serve_without_nginx_on_path_exits_1_before_awaiting_postgres(
+    boot_env, tmp_path: Path
+) -> None:
+    # The image's PATH without the front: the Python environment and pg_isready only.
+    tools = tmp_path / "no-nginx-bin"
+    tools.mkdir()
+    (tools / "pg_isready").symlink_to(pg_isready())
+    env = {**boot_env, "POSTGRES_PORT": str(free_port()), "PATH": f"{BIN}:{tools}"}
+    result = subprocess.run(
+        [bash(), str(BOOT), "serve"],
+        cwd=BACKEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    errors = [line for line in lines if line["level"] == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0]["message"].startswith("nginx, the front of gunicorn, is not on PATH. Hint:")
+    assert errors[0]["exit_code"] == 1
+    assert not any(line["message"].startswith("waiting for PostgreSQL") for line in lines)
+
+
+def test_systemd_hears_ready_only_once_the_front_accepts_clients(
+    boot_env, started, tmp_path: Path
+) -> None:
+    """Type=notify: systemd marks the unit active at READY=1, so clients must be able to
+    connect by then (gunicorn's arbiter alone would say it before the front listens)."""
+    notify_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+        notify.bind(str(notify_path))
+        notify.settimeout(60)
+        boot = started({**boot_env, "NOTIFY_SOCKET": str(notify_path)})
+        message = notify.recv(4096).decode()
+        port = bound_port(boot_env)
+        accepting = port_is_open(port)
+        assert message == "READY=1\nSTATUS=serving: the front and gunicorn are ready"
+        assert accepting, "READY=1 arrived before the front accepted connections"
+        assert request(port, "/health/").status == 200
+        # One READY=1 only: gunicorn's own, sent before the front listened, is withheld.
+        notify.settimeout(1)
+        with pytest.raises(TimeoutError):
+            notify.recv(4096)
     assert boot.stop() == 0

@@ -209,7 +209,7 @@ def test_every_line_keelson_services_print_is_json(stack: Stack) -> None:
     stack.container("worker").wait_for_health("healthy", timeout=240)
     stack.container("beat").wait_for_health("healthy", timeout=240)
     lines = {service: stack.container(service).json_lines() for service in KEELSON_SERVICES}
-    assert any(line["message"] == "starting gunicorn" for line in lines["web"])
+    assert any(line["message"] == "starting gunicorn behind the front" for line in lines["web"])
     assert any(line["message"] == "migrations done" for line in lines["migrate"])
     assert lines["worker"], "worker printed nothing"
     assert lines["beat"], "beat printed nothing"

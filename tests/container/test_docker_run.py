@@ -30,6 +30,7 @@ from dockerd import DockerEngine
 from httpclient import Response, request, wait_for_status
 from ports import free_port
 from postgres import PostgresServer
+from slow_clients import SlowClients, timed_get
 
 pytestmark = pytest.mark.slow
 
@@ -158,8 +159,26 @@ def test_every_line_of_a_served_container_is_json(serving) -> None:
     container, port = serving
     request(port, "/health/", headers={"Host": FOREIGN_HOST})
     lines = container.json_lines()
-    assert any(line["message"] == "starting gunicorn" for line in lines)
+    assert any(line["message"] == "starting gunicorn behind the front" for line in lines)
     assert any(line["logger"] == "gunicorn.access" for line in lines)
+
+
+def test_slow_clients_hold_no_worker_of_the_documented_run(serving) -> None:
+    """`docker run -p` exposes the image to anyone: with 200 connections dripping headers
+    and 50 dripping bodies at it (uid 10001, read-only root, no capabilities, 2 workers),
+    /health/ answers within 1 s, the image's HEALTHCHECK command passes and an ordinary
+    request reaches a worker."""
+    container, port = serving
+    with SlowClients(port, header_clients=200, body_clients=50) as slow:
+        slow.wait_until_connected(timeout=30)
+        probes = [timed_get(port, "/health/", 1.0, {"Host": FOREIGN_HOST}) for _ in range(5)]
+        checks = [container.exec("boot", "healthcheck").returncode for _ in range(3)]
+        ready = timed_get(port, "/ready/", 5.0, {"Host": FOREIGN_HOST})
+        counts = slow.counts
+    assert counts.opened >= 250, counts
+    assert [probe.status for probe in probes] == [200] * 5, probes
+    assert checks == [0, 0, 0]
+    assert ready.status == 200, ready
 
 
 def test_docker_stop_lets_the_request_in_flight_finish_then_exits_0(

@@ -149,7 +149,7 @@ def test_migrate_once_then_two_web_processes_without_migrations_become_ready(
         assert not [line for line in lines if line.get("step") == "migrate"], (
             "a web process with RUN_MIGRATIONS=0 must not migrate"
         )
-        assert any(line.get("message") == "starting gunicorn" for line in lines)
+        assert any(line.get("message") == "starting gunicorn behind the front" for line in lines)
 
     with postgres.connect(database["POSTGRES_DB"]) as connection:
         total, distinct = connection.execute(

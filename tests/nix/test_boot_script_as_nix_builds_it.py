@@ -53,9 +53,19 @@ def test_boot_nix_wraps_boot_sh_with_its_tools_on_a_closed_path(nix_eval) -> Non
           writeShellApplication = args: args;
           pythonEnv = "pythonEnv";
           pgIsReady = "pgIsReady";
+          front = "front";
         }}"""
     )
     assert args["name"] == "boot"
     assert args["text"] == BOOT_SH.read_text()
-    assert args["runtimeInputs"] == ["pythonEnv", "pgIsReady"]
+    assert args["runtimeInputs"] == ["pythonEnv", "pgIsReady", "front"]
     assert args["inheritPath"] is False
+
+
+def test_front_nix_is_nixpkgs_nginx_without_perl_or_stream(nix_eval) -> None:
+    overridden = nix_eval(
+        f"""import {nix_path(NIX_DIR / "front.nix")} {{
+          nginx = {{ override = args: args; }};
+        }}"""
+    )
+    assert overridden == {"withPerl": False, "withStream": False, "modules": []}

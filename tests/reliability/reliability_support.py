@@ -14,7 +14,7 @@ from typing import Any
 from httpclient import Response, request, wait_for_status
 from ports import free_port
 from postgres import PostgresServer
-from processes import Process, base_env, gunicorn, manage
+from processes import Process, base_env, fronted, gunicorn, manage
 from reliability_ledger import LEDGER, Ledger
 from reliability_load import Outcome
 
@@ -168,5 +168,29 @@ def start_gunicorn(
     deadline = time.monotonic() + 30
     while len(served.workers()) < int(env["GUNICORN_WORKERS"]):
         assert time.monotonic() < deadline, f"fewer than {env['GUNICORN_WORKERS']} workers"
+        time.sleep(0.02)
+    return served
+
+
+def start_fronted(
+    env: dict[str, str], directory: Path, watch: Watch, *, workers: int = 2, **overrides: str
+) -> Served:
+    """`boot serve` (gunicorn behind the front) on a free port, once liveness answers and every worker runs."""
+    port = free_port()
+    # The boot's steps: the database is migrated and the static files collected already.
+    env = {
+        **env,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(workers),
+        "RUN_COLLECTSTATIC": "0",
+    }
+    env.update(overrides)
+    name = f"fronted-{len(watch.processes)}"
+    served = Served(port, watch.process(fronted(env, directory, name=name)), env, watch)
+    wait_for_status(port, "/health/", timeout=60)
+    deadline = time.monotonic() + 30
+    # The master's children: its workers and the front's nginx master.
+    while len(served.workers()) < workers + 1:
+        assert time.monotonic() < deadline, f"fewer than {workers} workers"
         time.sleep(0.02)
     return served

@@ -3,7 +3,7 @@
 The boot script runs as the image runs it: under a bash without the readline builtins
 (nixpkgs' runtimeShell is built without readline, so `compgen`, `complete` and `compopt`
 do not exist there) and with a PATH of only what the image puts on it: the Python
-environment and pg_isready. No /usr/bin.
+environment, pg_isready and nginx. No /usr/bin.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from processes import BACKEND, BIN, REPO, Process
+from processes import BACKEND, BIN, REPO, Process, nginx, nginx_or_skip
 
 BOOT = REPO / "nix" / "boot.sh"
 # What nixpkgs' bash lacks: the builtins that need readline.
@@ -42,12 +42,17 @@ def pg_isready() -> str:
 
 def image_like(env: dict[str, str], work_dir: Path) -> dict[str, str]:
     """`env` as the image's bash sees it: readline builtins off, PATH = the Python
-    environment and a directory holding only pg_isready."""
+    environment and a directory holding only pg_isready and nginx."""
     tools = work_dir / "image-bin"
     tools.mkdir(parents=True, exist_ok=True)
     link = tools / "pg_isready"
     if not link.exists():
         link.symlink_to(pg_isready())
+    # nginx, the front of `boot serve`, as nix/boot.nix pins it; commands that do not
+    # serve run without it (tests that serve skip where there is no nginx).
+    front = nginx()
+    if front is not None and not (tools / "nginx").exists():
+        (tools / "nginx").symlink_to(front)
     bash_env = work_dir / "no-readline.bash"
     bash_env.write_text(f"enable -n {' '.join(READLINE_BUILTINS)}\n")
     return {**env, "PATH": f"{BIN}:{tools}", "BASH_ENV": str(bash_env)}
@@ -55,6 +60,8 @@ def image_like(env: dict[str, str], work_dir: Path) -> dict[str, str]:
 
 def boot_process(env: dict[str, str], log_dir: Path, *args: str, name: str = "boot") -> Process:
     """The boot script as a container runs it: the backend root as working directory."""
+    if args in ((), ("serve",)):
+        nginx_or_skip()
     return Process([bash(), str(BOOT), *args], image_like(env, log_dir), log_dir, name)
 
 

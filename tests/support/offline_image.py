@@ -1,7 +1,8 @@
 """The offline image: what nix/image.nix builds, from Debian trixie instead of nixpkgs,
 for machines without a Nix binary cache. `scripts/image-offline` runs this module.
 
-- the root: trixie's debootstrap (./trixie.py) with its python3.13 and pg_isready;
+- the root: trixie's debootstrap (./trixie.py) with its python3.13, pg_isready and
+  nginx (the front; Debian's package, its service never started);
 - the Python packages: uv.lock's runtime group (`uv export --no-dev`) in a virtualenv;
 - the backend: the files nix/source-rule.nix selects (evaluated by nix-instantiate),
   bytecode compiled as nix/source.nix does; static files collected as nix/static.nix
@@ -48,6 +49,7 @@ STORE_PATHS = {
     "pythonEnv": f"{PREFIX}/python-env",
     "coreutils": f"{PREFIX}/coreutils",
     "pgIsReady": f"{PREFIX}/pg_isready",
+    "front": f"{PREFIX}/front",
 }
 # The files whose contents decide the image (besides the backend and the lock).
 NIX_INPUTS = ("image-config.nix", "boot.nix", "boot.sh", "source-rule.nix", "static-env.nix")
@@ -216,6 +218,7 @@ def build_root(root: Path, requirements: str, backend_files: list[str]) -> None:
     link_bin_dir(root, STORE_PATHS["coreutils"], package_binaries(root, "coreutils"))
     pg_isready = sorted(root.glob("usr/lib/postgresql/*/bin/pg_isready"))[-1]
     link_bin_dir(root, STORE_PATHS["pgIsReady"], ["/" + str(pg_isready.relative_to(root))])
+    link_bin_dir(root, STORE_PATHS["front"], ["/usr/sbin/nginx"])
     boot = root / STORE_PATHS["boot"].lstrip("/") / "bin" / "boot"
     boot.parent.mkdir(parents=True)
     boot.write_text(boot_script(boot_arguments()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -119,4 +120,40 @@ def gunicorn(env: dict[str, str], log_dir: Path, name: str = "gunicorn") -> Proc
         env,
         log_dir,
         name,
+    )
+
+
+# Debian installs nginx in /usr/sbin, which an unprivileged user's PATH lacks.
+DEBIAN_NGINX = "/usr/sbin/nginx"
+
+
+def nginx() -> str | None:
+    """nginx, the front the boot starts: on PATH (Nix's checks.pytest has it as an input,
+    scripts/test-sandboxed links it there), else Debian's."""
+    found = shutil.which("nginx")
+    if found is None and os.access(DEBIAN_NGINX, os.X_OK):
+        found = DEBIAN_NGINX
+    return found
+
+
+def nginx_or_skip() -> str:
+    """nginx, or this test skipped: `boot serve` serves only behind the front."""
+    import pytest
+
+    found = nginx()
+    if found is None:
+        pytest.skip("nginx (the front `boot serve` starts) is neither on PATH nor in /usr/sbin")
+    return found
+
+
+def with_nginx(env: dict[str, str]) -> dict[str, str]:
+    """`env` whose PATH also finds nginx (skips the test when there is none)."""
+    directory = os.path.dirname(nginx_or_skip())
+    return {**env, "PATH": f"{env.get('PATH', '')}:{directory}"}
+
+
+def fronted(env: dict[str, str], log_dir: Path, name: str = "fronted") -> Process:
+    """`boot serve` in one process: gunicorn behind the front (nginx), as the image runs."""
+    return Process(
+        [sys.executable, "-m", "apps.core.boot", "serve"], with_nginx(env), log_dir, name
     )

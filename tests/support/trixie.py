@@ -1,8 +1,8 @@
 """Debian trixie root filesystems from Debian's packages, cached between runs.
 
-`base`: debootstrap (minbase) with python3 (3.13), postgresql-client and ca-certificates:
-what the offline image starts from. `tools`: a copy of `base` with PostgreSQL's server,
-Redis, nginx, the tools of nixpkgs' stdenv, Compose v2 (trixie's `docker-compose`, the
+`base`: debootstrap (minbase) with python3 (3.13), postgresql-client, ca-certificates and
+nginx (the front `boot serve` starts): what the offline image starts from. `tools`: a copy
+of `base` with PostgreSQL's server, Redis, nginx, the tools of nixpkgs' stdenv, Compose v2 (trixie's `docker-compose`, the
 Docker CLI plugin), git, nix-bin, uv and the unprivileged user the sandboxed suite runs as:
 where the pytest suite runs on Python 3.13 (./trixie_suite.py) and where Compose v2 comes
 from.
@@ -29,7 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SUITE = "trixie"
 MIRROR = "http://deb.debian.org/debian"
-BASE_PACKAGES = ("python3", "postgresql-client", "ca-certificates")
+# nginx: the front `boot serve` starts (nix/front.nix in the Nix image).
+BASE_PACKAGES = ("python3", "postgresql-client", "ca-certificates", "nginx")
 # The Debian packages holding what nixpkgs' stdenv puts on every build's PATH.
 STDENV_PACKAGES = (
     "coreutils", "findutils", "diffutils", "sed", "grep", "gawk", "tar", "gzip", "bzip2",

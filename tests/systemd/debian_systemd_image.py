@@ -22,7 +22,7 @@ SUITE = "bookworm"
 MIRROR = os.environ.get("KEELSON_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 # systemd as init; dbus for systemctl's bus calls; PostgreSQL (server and client); the
 # Python the install guide uses (python3-venv brings pip for the virtualenv); curl to ask
-# the service from inside.
+# the service from inside; nginx, the front the install guide installs.
 PACKAGES = (
     "systemd",
     "systemd-sysv",
@@ -33,6 +33,7 @@ PACKAGES = (
     "python3-venv",
     "ca-certificates",
     "curl",
+    "nginx",
 )
 # Units a container has no use for (no consoles, no kernel to tune).
 MASKED_UNITS = ("getty.target", "console-getty.service", "systemd-sysctl.service")

@@ -119,4 +119,12 @@ def install(host: SystemdHost) -> None:
     steps = host_steps()
     assert len(steps) >= 5, f"{GUIDE}: the host steps are missing"
     for step in steps:
-        host.run(step, env=offline)
+        result = host.run(step, env=offline, check=False)
+        if result.returncode != 0:
+            journal = host.run(
+                "journalctl --no-pager -o cat -n 40 -u 'keelson-*'", check=False
+            ).stdout
+            raise AssertionError(
+                f"{GUIDE}: exit {result.returncode}: {step}\n{result.stdout}{result.stderr}"
+                f"\nthe units' journal:\n{journal}"
+            )

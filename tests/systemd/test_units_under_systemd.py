@@ -26,6 +26,17 @@ def restart_web(host: SystemdHost) -> subprocess.CompletedProcess:
     return host.run(f"systemctl restart {WEB}", check=False, timeout=240)
 
 
+def nginx_control_groups(host: SystemdHost) -> list[str]:
+    """The control group of every nginx process on the host (cgroup v1 or v2 alike)."""
+    script = (
+        "for comm in /proc/[0-9]*/comm; do"
+        ' [ "$(cat "$comm" 2>/dev/null)" = nginx ] || continue;'
+        ' tail -n 1 "${comm%/comm}/cgroup" 2>/dev/null || true;'
+        " done"
+    )
+    return host.run(script).stdout.split()
+
+
 @pytest.fixture
 def settings(systemd_host: SystemdHost) -> Iterator[str]:
     """The settings file, put back (and the web unit running again) after the test."""
@@ -47,18 +58,25 @@ def test_migrate_runs_once_then_web_is_active_and_ready(systemd_host: SystemdHos
     ]
     assert len(done) == 1
     assert systemd_host.show(WEB, "ActiveState") == "active"
-    # Type=notify: READY=1 came from gunicorn's arbiter (its status text, same datagram),
-    # and the arbiter is the boot's own process, the unit's main process.
-    assert systemd_host.show(WEB, "StatusText") == "Gunicorn arbiter booted"
+    # Type=notify: READY=1 came from the boot's process once the front listened (its
+    # status text, same datagram); that process is gunicorn's arbiter, the unit's main
+    # process, and nginx is its child.
+    assert systemd_host.show(WEB, "StatusText") == "serving: the front and gunicorn are ready"
     main_pid = systemd_host.show(WEB, "MainPID")
     command = systemd_host.read_file(f"/proc/{main_pid}/cmdline").split("\0")
     assert command[-4:-1] == ["-m", "apps.core.boot", "serve"], command
     status, body = systemd_host.http("/ready/")
     assert status == 200, body
     assert '"status": "ready"' in body
+    # The front runs in the unit's own control group, so systemd accounts for it and a
+    # stop that overran TimeoutStopSec would kill it too.
+    # (every nginx of the host: Debian's own nginx.service stays disabled, as the guide says).
+    groups = nginx_control_groups(systemd_host)
+    assert groups, "no nginx process: the front is not running"
+    assert all(group.endswith(f"/{WEB}") for group in groups), groups
     # Every line the web unit's processes wrote is one JSON object.
     records = systemd_host.journal_records(WEB)
-    assert any(record.get("message") == "starting gunicorn" for record in records)
+    assert any(record.get("message") == "starting gunicorn behind the front" for record in records)
 
 
 def test_log_files_appear_in_the_logs_directory_owned_by_the_service_user(
@@ -67,7 +85,8 @@ def test_log_files_appear_in_the_logs_directory_owned_by_the_service_user(
     systemd_host.write_file(SETTINGS, settings + "DJANGO_LOG_TO_FILES=1\nGUNICORN_LOG_TO_FILES=1\n")
     result = restart_web(systemd_host)
     assert result.returncode == 0, result.stderr
-    assert systemd_host.http("/health/")[0] == 200
+    # /ready/ reaches a gunicorn worker (/health/ is answered by the master behind the front).
+    assert systemd_host.http("/ready/")[0] == 200
     expected = {"django.log", "gunicorn_access.log", "gunicorn_error.log"}
 
     def log_files() -> dict[str, list[str]] | None:
@@ -83,9 +102,8 @@ def test_log_files_appear_in_the_logs_directory_owned_by_the_service_user(
         assert (user, group) == ("keelson", "keelson"), name
         assert mode == "640", name
     access = poll(
-        "the /health/ request in gunicorn_access.log",
-        lambda: "/health/" in systemd_host.read_file("/var/log/keelson/gunicorn_access.log")
-        or None,
+        "the /ready/ request in gunicorn_access.log",
+        lambda: "/ready/" in systemd_host.read_file("/var/log/keelson/gunicorn_access.log") or None,
         timeout=10,
     )
     assert access
@@ -226,6 +244,8 @@ def test_stop_lets_an_in_flight_request_finish_and_exits_0(systemd_host: Systemd
         assert '"slept": 3.0' in body
         assert systemd_host.show(WEB, "Result") == "success"
         assert systemd_host.show(WEB, "ExecMainStatus") == "0"
+        # Nothing of the unit outlives it: the boot stopped its front itself.
+        assert nginx_control_groups(systemd_host) == []
         limit = int(systemd_host.show(WEB, "TimeoutStopUSec").removesuffix("s"))
         assert stop_seconds < limit
         FIGURES["systemctl stop with a 3 s request in flight"] = (

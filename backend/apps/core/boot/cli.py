@@ -8,6 +8,7 @@ and one entry in COMMANDS.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from apps.core.boot.exits import (
     EXIT_COLLECTSTATIC,
     EXIT_CONFIG,
+    EXIT_FRONT,
     EXIT_HEALTHCHECK,
     EXIT_MIGRATE,
     EXIT_OK,
@@ -33,6 +35,7 @@ from config.logging import skip_unprinted_record_fields
 
 if TYPE_CHECKING:
     from apps.core.boot.django_setup import DjangoSetup
+    from config.front.nginx_conf import FrontConfig
 
 # Django and gunicorn load lazily, in the command that needs them: a usage error, a bad
 # environment or a healthcheck answers before they are imported.
@@ -75,6 +78,7 @@ def serve(boot: Boot) -> int:
             "serve on a database schema that does not match its code, and fail requests.",
             "Use it only to bring a broken deployment back; set MIGRATIONS_STRICT=1 again.",
         )
+    front = front_or_finish(boot)
     setup = DjangoSetup(
         boot.log, lambda: timed("django_setup", prepare_serving, values["RUN_COLLECTSTATIC"])
     ).start()
@@ -101,7 +105,9 @@ def serve(boot: Boot) -> int:
     for name, run in wanted:
         if status := timed(name, run):
             judge_failed_step(boot, name, status, strict)
-    return start_gunicorn(boot, prepared.application or timed("load_application", load_application))
+    return start_gunicorn(
+        boot, prepared.application or timed("load_application", load_application), front
+    )
 
 
 def judge_failed_step(boot: Boot, step: str, status: int, strict: bool) -> None:
@@ -164,7 +170,24 @@ def prepare_serving(collects_static: bool) -> Prepared:
     return prepared
 
 
-def start_gunicorn(boot: Boot, application: Any) -> int:
+def front_or_finish(boot: Boot) -> FrontConfig:
+    """The front's configuration, once nginx is known to be there: a boot that could not
+    serve through it stops before it waits for PostgreSQL or touches anything."""
+    from config.front.process import NGINX, front_config
+
+    if shutil.which(NGINX) is None:
+        boot.log.error(
+            "serve",
+            f"{NGINX}, the front of gunicorn, is not on PATH. "
+            "Hint: the image and nix/boot.sh put it there; off Nix, scripts/bootstrap "
+            "installs Debian's nginx (in /usr/sbin: add it to PATH)",
+            EXIT_FRONT,
+        )
+        finish(EXIT_FRONT)
+    return front_config(boot.values)
+
+
+def start_gunicorn(boot: Boot, application: Any, front: FrontConfig) -> int:
     from django.db import connections
 
     from apps.core.boot.server import Server
@@ -172,8 +195,8 @@ def start_gunicorn(boot: Boot, application: Any) -> int:
 
     # Workers are forked from this process: none may inherit its database connection.
     connections.close_all()
-    boot.log.info("serve", "starting gunicorn")
-    Server(gunicorn_settings(boot.values), application).run()
+    boot.log.info("serve", "starting gunicorn behind the front")
+    Server(gunicorn_settings(boot.values), application, front).run()
     return EXIT_OK
 
 

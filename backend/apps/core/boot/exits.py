@@ -10,6 +10,8 @@ from config.env import EXIT_CONFIG
 
 EXIT_OK = 0
 EXIT_HEALTHCHECK = 1
+# Serving: the front (nginx) is missing, could not start, or exited.
+EXIT_FRONT = 1
 EXIT_USAGE = 64
 EXIT_UNAVAILABLE = 69
 EXIT_MIGRATE = 70

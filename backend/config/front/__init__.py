@@ -1,0 +1,1 @@
+"""The front: nginx in front of gunicorn, its limits, and liveness answered by the master."""
