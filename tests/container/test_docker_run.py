@@ -44,6 +44,8 @@ SECRET_FILES = {
     "POSTGRES_PASSWORD_FILE": "/run/secrets/postgres_password",
 }
 FOREIGN_HOST = "not-in-allowed-hosts.example.net"
+# Section 3's --stop-timeout: above the drain (10 s) plus gunicorn's graceful timeout (30 s).
+STOP_TIMEOUT = "45"
 
 
 def documented_run_args(
@@ -52,7 +54,7 @@ def documented_run_args(
     """Section 3's `docker run` flags with this machine's PostgreSQL and a free port."""
     return [
         *HARDENING,
-        "--stop-timeout", "40",
+        "--stop-timeout", STOP_TIMEOUT,
         "--network", "host",
         "--volume", f"{secret_dir}:/run/secrets:ro",
         "--env-file", str(env_file),
@@ -208,7 +210,7 @@ def test_docker_stop_lets_the_request_in_flight_finish_then_exits_0(
         )
         slow.start()
         wait_for_waiting_backend(postgres, dbname)
-        stop = engine.popen("stop", "--time", "40", container.id, stdout=subprocess.DEVNULL)
+        stop = engine.popen("stop", "--time", STOP_TIMEOUT, container.id, stdout=subprocess.DEVNULL)
         container.wait_for_line(lambda line: line["message"] == "Handling signal: term", timeout=30)
         assert slow.is_alive(), "the request must still be in flight when SIGTERM arrives"
         lock.rollback()
