@@ -42,7 +42,7 @@ def slow_client_figures(
     try:
         wait_for_200(today, "/health/")
         wait_for_workers(today, worker_count())
-        wait_for_workers(front, worker_count() + 1)  # its workers and nginx
+        wait_for_workers(front, worker_count())
         for server in (today, front):
             for path in paths:
                 wrk(server.port, path, warmup)

@@ -18,13 +18,13 @@ from .stack import (
     BENCH,
     Server,
     Setup,
-    children,
     rss_kib,
     start_ours,
     stop,
     wait_for_200,
     wait_for_workers,
     worker_count,
+    worker_pids,
 )
 
 SOAK_SCRIPT = BENCH / "soak.lua"
@@ -143,7 +143,7 @@ def sample_memory(
 
 def memory_sample(server: Server, at: float) -> dict:
     rss = {}
-    for pid in children(server.process.pid):
+    for pid in worker_pids(server):
         kib = rss_kib(pid)
         if kib is not None:
             rss[str(pid)] = kib / 1024

@@ -178,11 +178,29 @@ def wait_for_workers(server: Server, count: int, timeout: float = 60.0) -> list[
     """The master's worker pids once `count` of them run."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        workers = children(server.process.pid)
+        workers = worker_pids(server)
         if len(workers) >= count:
             return workers
         time.sleep(0.05)
     raise TimeoutError(f"{server.name}: {count} workers did not start within {timeout}s")
+
+
+def worker_pids(server: Server) -> list[int]:
+    """The master's gunicorn workers: its children running the master's own executable
+    (behind the front, nginx is a child of the master too)."""
+    master = server.process.pid
+    try:
+        executable = os.readlink(f"/proc/{master}/exe")
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+    found = []
+    for child in children(master):
+        try:
+            if os.readlink(f"/proc/{child}/exe") == executable:
+                found.append(child)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
 
 
 def children(pid: int) -> list[int]:
