@@ -18,9 +18,9 @@ would send it as soon as its own socket is bound, before any client can connect.
 from __future__ import annotations
 
 import os
+import socket
 from typing import Any
 
-from gunicorn import systemd
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
@@ -93,9 +93,11 @@ class Server(BaseApplication):
     def notify_ready(self, arbiter: Arbiter) -> None:
         if self.notify_socket is None:
             return
-        # Back in the environment before the workers fork, as gunicorn leaves it.
-        os.environ["NOTIFY_SOCKET"] = self.notify_socket
-        systemd.sd_notify(f"READY=1\nSTATUS={READY_STATUS}", arbiter.log)
+        try:
+            send_notification(self.notify_socket, f"READY=1\nSTATUS={READY_STATUS}")
+        except OSError as error:
+            # As gunicorn's own sd_notify: systemd then times the start out and says so.
+            arbiter.log.warning("could not tell systemd the service is ready: %s", error)
 
     def load(self) -> Any:
         # Gunicorn configured its loggers (logconfig_dict) just before this call; Django's
@@ -113,6 +115,8 @@ class Server(BaseApplication):
         # gunicorn takes the descriptor over (and closes it when it stops listening).
         app_socket = bind_app_socket(self.front_config).detach()
         self.cfg.set("bind", [f"fd://{app_socket}"])
+        # The service manager's protocol, not a setting of the contract: taken from the
+        # environment so that gunicorn (and the workers it forks) never see it.
         self.notify_socket = os.environ.pop("NOTIFY_SOCKET", None)
         try:
             FrontedArbiter(self).run()
@@ -120,6 +124,15 @@ class Server(BaseApplication):
             if self.front is not None:
                 stop(self.front, graceful=False)
             remove_run_dir(self.front_config)
+
+
+def send_notification(address: str, message: str) -> None:
+    """One sd_notify(3) datagram to systemd's socket (a leading `@`: abstract namespace)."""
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+        sock.connect(address)
+        sock.sendall(message.encode())
 
 
 class FrontedArbiter(Arbiter):
