@@ -7,9 +7,11 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import boot_support
 from boot_support import boot_process, run_boot
 from processes import Process
 
@@ -28,22 +30,8 @@ def run_role(
     return run_boot(env, SHELL_DIR, *args, timeout=timeout)
 
 
-def wait_for_line(
-    process: Process, matches: Callable[[dict[str, Any]], bool], timeout: float = 60
-) -> dict[str, Any]:
-    """Poll the process's JSON output for a line; fail with its output at the deadline."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in process.json_lines():
-            if matches(line):
-                return line
-        if not process.running():
-            break
-        time.sleep(0.05)
-    raise AssertionError(
-        f"no such line within {timeout}s (running: {process.running()}):\n"
-        + "\n".join(process.output_lines()[-40:])
-    )
+# The boot's own helper; roles take longer to start (broker, schema), hence 60 s.
+wait_for_line = partial(boot_support.wait_for_line, timeout=60)
 
 
 def message_is(text: str) -> Callable[[dict[str, Any]], bool]:
@@ -55,7 +43,9 @@ def message_has(text: str) -> Callable[[dict[str, Any]], bool]:
 
 
 def worker_ready(process: Process, timeout: float = 60) -> None:
-    wait_for_line(process, lambda line: str(line.get("message", "")).endswith(" ready."), timeout)
+    wait_for_line(
+        process, lambda line: str(line.get("message", "")).endswith(" ready."), timeout=timeout
+    )
 
 
 def poll(check: Callable[[], Any], timeout: float, what: str) -> Any:
