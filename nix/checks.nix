@@ -85,7 +85,7 @@ in
 
   formatting = runCommand "keelson-nixfmt" withNixfmt ''
     cd ${../.}
-    nixfmt --check flake.nix nix/*.nix
+    find . -name '*.nix' -not -path './.*' -exec nixfmt --check {} +
     touch $out
   '';
 }

@@ -48,15 +48,13 @@ let
     });
   };
 
-  pythonSet =
-    (pkgs.callPackage pyproject-nix.build.packages { python = python313; }).overrideScope
-      (
-        lib.composeManyExtensions [
-          pyproject-build-systems.overlays.wheel
-          lockOverlay
-          nativeOverlay
-        ]
-      );
+  pythonSet = (pkgs.callPackage pyproject-nix.build.packages { python = python313; }).overrideScope (
+    lib.composeManyExtensions [
+      pyproject-build-systems.overlays.wheel
+      lockOverlay
+      nativeOverlay
+    ]
+  );
 
   # Every workspace project (here: keelson) with the requested groups.
   dependencies = lib.mapAttrs (_: _: groups) workspace.deps.default;

@@ -71,39 +71,33 @@ let
   # systemd reads `%` as a specifier and `\` and `"` inside quotes: a setting's value
   # reaches the boot exactly as written.
   escapeValue = builtins.replaceStrings [ "%" "\\" "\"" ] [ "%%" "\\\\" "\\\"" ];
-  showSetting =
-    value:
-    if builtins.isBool value then
-      (if value then "1" else "0")
-    else
-      toString value;
+  showSetting = value: if builtins.isBool value then (if value then "1" else "0") else toString value;
   # One Environment= line; `value` may use specifiers (%d, %L, %S).
   assignment = variable: value: "\"${variable}=${value}\"";
   settingAssignment = variable: assignment variable (escapeValue (showSetting settings.${variable}));
 
   credentialName = lowerCase;
-  secretAssignments = map (
-    variable: assignment "${variable}_FILE" "%d/${credentialName variable}"
-  ) (builtins.attrNames secretFiles);
+  secretAssignments = map (variable: assignment "${variable}_FILE" "%d/${credentialName variable}") (
+    builtins.attrNames secretFiles
+  );
   credentials = map (variable: "${credentialName variable}:${secretFiles.${variable}}") (
     builtins.attrNames secretFiles
   );
 
   bootCommand = command: builtins.concatStringsSep " " (boot ++ [ command ]);
 
-  environment =
-    [
-      (assignment "DJANGO_SETTINGS_MODULE" "config.settings.production")
-      (assignment "PYTHONUNBUFFERED" "1")
-      # The code is read-only: bytecode is compiled ahead or not at all.
-      (assignment "PYTHONDONTWRITEBYTECODE" "1")
-      (assignment "HOME" "%S/${name}")
-      (assignment "LOG_DIR" "%L/${name}")
-      (assignment "STATIC_ROOT" (if staticRoot == null then "%S/${name}/static" else staticRoot))
-    ]
-    ++ (if path == null then [ ] else [ (assignment "PATH" path) ])
-    ++ map settingAssignment (builtins.attrNames settings)
-    ++ secretAssignments;
+  environment = [
+    (assignment "DJANGO_SETTINGS_MODULE" "config.settings.production")
+    (assignment "PYTHONUNBUFFERED" "1")
+    # The code is read-only: bytecode is compiled ahead or not at all.
+    (assignment "PYTHONDONTWRITEBYTECODE" "1")
+    (assignment "HOME" "%S/${name}")
+    (assignment "LOG_DIR" "%L/${name}")
+    (assignment "STATIC_ROOT" (if staticRoot == null then "%S/${name}/static" else staticRoot))
+  ]
+  ++ (if path == null then [ ] else [ (assignment "PATH" path) ])
+  ++ map settingAssignment (builtins.attrNames settings)
+  ++ secretAssignments;
 
   # What every unit of the service shares: who it runs as, where it may write, its
   # secrets, and a sandbox that leaves it the network and its own directories only.
@@ -203,8 +197,7 @@ let
     role:
     let
       known = builtins.concatStringsSep ", " (builtins.attrNames roleUnits);
-      spec =
-        roleUnits.${role} or (throw "service-config: unknown role '${role}'. Hint: one of ${known}");
+      spec = roleUnits.${role} or (throw "service-config: unknown role '${role}'. Hint: one of ${known}");
     in
     {
       Unit = {

@@ -15,7 +15,8 @@ testers.runNixOSTest {
       virtualisation.memorySize = 2048;
       environment.systemPackages = [ pkgs.curl ];
       # A test-only key: a real one never goes through the world-readable store.
-      environment.etc."keelson/secret_key".text = "vm-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+      environment.etc."keelson/secret_key".text =
+        "vm-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz";
       services.keelson = {
         enable = true;
         database.createLocally = true;

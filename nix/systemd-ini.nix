@@ -9,11 +9,7 @@ let
   ];
 
   showValue =
-    value:
-    if builtins.isBool value then
-      (if value then "yes" else "no")
-    else
-      toString value;
+    value: if builtins.isBool value then (if value then "yes" else "no") else toString value;
 
   keyLines =
     key: value:

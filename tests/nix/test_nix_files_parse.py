@@ -4,9 +4,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nixexpr import NIX_DIR, REPO
+from nixexpr import project_nix_files
 
-NIX_FILES = [REPO / "flake.nix", *sorted(NIX_DIR.glob("*.nix"))]
+NIX_FILES = project_nix_files()
 
 
 def test_the_flake_has_its_nix_files() -> None:

@@ -14,6 +14,17 @@ NIX_DIR = REPO / "nix"
 PATH_LITERAL = re.compile(r"(/[A-Za-z0-9._+-]+)+")
 
 
+def project_nix_files() -> list[Path]:
+    """Every Nix file of the project, outside hidden and generated directories."""
+    return sorted(
+        path
+        for path in REPO.rglob("*.nix")
+        if not any(
+            part.startswith(".") or part == "result" for part in path.relative_to(REPO).parts
+        )
+    )
+
+
 class NixUnavailable(RuntimeError):
     pass
 
