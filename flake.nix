@@ -34,10 +34,7 @@
     let
       inherit (nixpkgs) lib;
 
-      systems = [
-        "x86_64-linux"
-        "aarch64-linux"
-      ];
+      systems = import ./nix/systems.nix;
 
       # Everything is built in one scope per system: each nix/*.nix file is called with
       # callPackage and gets nixpkgs plus the scope's own packages by name.
@@ -77,7 +74,10 @@
           ];
         });
 
-      forEachSystem = f: lib.genAttrs systems (system: f (scopeFor system));
+      # One scope per system, built once: packages, devShells and checks share it (and
+      # uv.lock is parsed once per system).
+      scopes = lib.genAttrs systems scopeFor;
+      forEachSystem = f: lib.mapAttrs (_: f) scopes;
     in
     {
       packages = forEachSystem (scope: {

@@ -29,9 +29,11 @@ def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def applies(dependency: dict) -> bool:
+def applies(dependency: dict, environment: dict[str, str] | None = None) -> bool:
+    """Whether the dependency's marker holds for `environment` (marker variables over
+    those of the interpreter running this script)."""
     marker = dependency.get("marker")
-    return marker is None or Marker(marker).evaluate({"extra": ""})
+    return marker is None or Marker(marker).evaluate({"extra": "", **(environment or {})})
 
 
 class Lock:
@@ -57,8 +59,11 @@ class Lock:
             raise ValueError(f"uv.lock: cannot tell which {dependency['name']} is meant")
         return matching[0]
 
-    def expected(self, groups: list[str]) -> dict[str, str]:
-        """Every distribution the runtime plus `groups` resolve to: name -> version."""
+    def expected(
+        self, groups: list[str], environment: dict[str, str] | None = None
+    ) -> dict[str, str]:
+        """Every distribution the runtime plus `groups` resolve to: name -> version;
+        markers evaluated for `environment` (see `applies`)."""
         project = self.project()
         available = project.get("dev-dependencies", {})
         unknown = [group for group in groups if group not in available]
@@ -71,7 +76,7 @@ class Lock:
         seen: set[tuple[str, str]] = set()
         while pending:
             dependency = pending.pop()
-            if not applies(dependency):
+            if not applies(dependency, environment):
                 continue
             package = self.entry(dependency)
             found[package["name"]] = package["version"]

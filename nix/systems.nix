@@ -1,0 +1,5 @@
+# The systems the flake builds for; the README's table says which outputs each one has.
+[
+  "x86_64-linux"
+  "aarch64-linux"
+]
