@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from config.bind_address import BindAddress, BindAddressError, parse_bind
 from config.broker_url import mask_url, url_problem
 from config.env import ConfigError, Env, exit_on_config_error, one_line
 from config.logging import (
@@ -278,11 +279,10 @@ def host_problem(entry: str) -> str | None:
 
 
 def bind_problem(entry: str) -> str | None:
-    if entry.startswith("unix:"):
-        return None if len(entry) > len("unix:") else "names no socket path"
-    host, sep, port = entry.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        return "is not HOST:PORT (port 1-65535) or unix:PATH"
+    try:
+        parse_bind(entry)
+    except BindAddressError as error:
+        return str(error)
     return None
 
 
@@ -303,7 +303,6 @@ def log_files_problems(name: str, *filenames: str) -> Callable[[bool, Mapping[st
 
 
 METRICS_BIND_HINT = "give metrics a port of their own, e.g. METRICS_BIND=0.0.0.0:9100, or leave it empty to serve no metrics"
-WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - names, not binds
 # Kubernetes removes a terminating pod from its Service's endpoints at once, but
 # kube-proxy on every node and the ingress controllers learn it a few seconds later; until
 # then they keep sending requests. Ten seconds covers that propagation with a margin.
@@ -311,30 +310,27 @@ DEFAULT_DRAIN_SECONDS = 10
 DEFAULT_METRICS_DIR = "/tmp/keelson-metrics"  # noqa: S108 - tmpfs in the image
 
 
-def host_port(entry: str) -> tuple[str, int] | None:
-    host, sep, port = entry.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        return None
-    return host.strip("[]"), int(port)
-
-
-def same_listener(a: tuple[str, int], b: tuple[str, int]) -> bool:
-    """Two addresses that would share a port: same port, and the hosts overlap."""
-    return a[1] == b[1] and (a[0] == b[0] or a[0] in WILDCARD_HOSTS or b[0] in WILDCARD_HOSTS)
-
-
 def metrics_bind_problems(bind: str | None, values: Mapping[str, Any]) -> Problems:
-    """METRICS_BIND is one HOST:PORT, never one of the application's own (GUNICORN_BIND)."""
+    """METRICS_BIND is one HOST:PORT, never one of the application's own (GUNICORN_BIND):
+    a wildcard on either side takes the port on every interface."""
     if bind is None:
         return
-    address = host_port(bind)
-    if address is None:
-        yield "is not HOST:PORT (port 1-65535)", METRICS_BIND_HINT
-    elif any(
-        (app := host_port(entry)) and same_listener(address, app)
-        for entry in values["GUNICORN_BIND"]
-    ):
+    try:
+        address = parse_bind(bind, unix=False)
+    except BindAddressError as error:
+        yield str(error), METRICS_BIND_HINT
+        return
+    if any(address.shares_listener(app) for app in bind_addresses(values["GUNICORN_BIND"])):
         yield f"is {bind}, the application's own address (GUNICORN_BIND)", METRICS_BIND_HINT
+
+
+def bind_addresses(entries: list[str]) -> Iterator[BindAddress]:
+    """The entries that parse; the others are GUNICORN_BIND's own problems."""
+    for entry in entries:
+        try:
+            yield parse_bind(entry)
+        except BindAddressError:
+            continue
 
 
 def absolute_path_problems(path: str, values: Mapping[str, Any]) -> Problems:

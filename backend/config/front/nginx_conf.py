@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.bind_address import parse_bind
+
 from .limits import FrontLimits
 
 # The request id rules of apps/core/request_id.py: an incoming id of these characters and
@@ -82,15 +84,15 @@ class FrontConfig:
 
 
 def listen_directive(entry: str) -> str:
-    """A GUNICORN_BIND entry (HOST:PORT, [V6]:PORT, unix:PATH) as nginx's listen."""
-    if entry.startswith("unix:"):
-        return f"listen {entry} default_server;"
-    host, _, port = entry.rpartition(":")
-    if host in ("0.0.0.0", "*", ""):  # noqa: S104 - the operator's chosen bind
-        return f"listen {port} default_server;"
-    if host == "[::]":
-        return f"listen [::]:{port} ipv6only=on default_server;"
-    return f"listen {host}:{port} default_server;"
+    """A GUNICORN_BIND entry as nginx's listen. nginx reads a bare port as every IPv4
+    interface; the IPv6 wildcard is IPv6-only so that it and an IPv4 wildcard on the same
+    port can both be listened on."""
+    address = parse_bind(entry)
+    if address.is_wildcard and not address.is_ipv6:
+        return f"listen {address.port} default_server;"
+    if address.is_wildcard:
+        return f"listen {address} ipv6only=on default_server;"
+    return f"listen {address} default_server;"
 
 
 def answer_locations() -> str:

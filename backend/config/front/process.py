@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from config.bind_address import parse_bind
+
 from .limits import read_limits
 from .nginx_conf import FrontConfig, render
 
@@ -204,31 +206,18 @@ def bind_app_socket(config: FrontConfig) -> socket.socket:
     return listener
 
 
-def tcp_addresses(config: FrontConfig) -> list[tuple[str, int]]:
-    found = []
-    for entry in config.listen:
-        if entry.startswith("unix:"):
-            continue
-        host, _, port = entry.rpartition(":")
-        host = host.strip("[]")
-        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "*": "127.0.0.1", "::": "::1"}.get(  # noqa: S104
-            host, host
-        )
-        found.append((host, int(port)))
-    return found
-
-
 def listening(config: FrontConfig) -> bool:
-    for host, port in tcp_addresses(config):
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-            sock.settimeout(0.2)
-            if sock.connect_ex((host, port)) != 0:
+    """Whether nginx takes connections on every address it was given."""
+    for address in map(parse_bind, config.listen):
+        if address.path is not None:
+            if not Path(address.path).exists():
                 return False
-    return all(
-        Path(entry.removeprefix("unix:")).exists()
-        for entry in config.listen
-        if entry.startswith("unix:")
-    )
+            continue
+        with socket.socket(socket.AF_INET6 if address.is_ipv6 else socket.AF_INET) as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex((address.probe_host, address.port)) != 0:
+                return False
+    return True
 
 
 def raise_open_file_limit(config: FrontConfig) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import http.client
 import socket
 
+from config.bind_address import parse_bind
+
 TIMEOUT = 2
-# A wildcard bind is reached on loopback.
-LOOPBACK = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104
 
 
 class UnixConnection(http.client.HTTPConnection):
@@ -25,13 +25,12 @@ class UnixConnection(http.client.HTTPConnection):
 def health_problem(entry: str) -> str | None:
     """Why GET /health/ on this bind entry failed, or None when it answered 200."""
     try:
-        if entry.startswith("unix:"):
-            connection: http.client.HTTPConnection = UnixConnection(entry[len("unix:") :])
+        address = parse_bind(entry)
+        if address.path is not None:
+            connection: http.client.HTTPConnection = UnixConnection(address.path)
         else:
-            host, _, port = entry.rpartition(":")
-            host = host.strip("[]")
             connection = http.client.HTTPConnection(
-                LOOPBACK.get(host, host), int(port), timeout=TIMEOUT
+                address.probe_host, address.port, timeout=TIMEOUT
             )
         connection.request("GET", "/health/")
         status = connection.getresponse().status

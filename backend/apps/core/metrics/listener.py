@@ -14,6 +14,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from config.bind_address import parse_bind
+
 from .retire import HEADER_BYTES, Retirer
 
 # A file shorter than its header (`retire.HEADER_BYTES`): a worker is creating it this
@@ -53,11 +55,12 @@ class MetricsServer:
         self.httpd: Any = None
 
     def start(self, bind: str) -> None:
-        """Listen on `bind` (HOST:PORT); OSError when the address cannot be bound."""
-        host, _, port = bind.rpartition(":")
+        """Listen on `bind` (HOST:PORT, validated as METRICS_BIND); OSError when the
+        address cannot be bound."""
+        address = parse_bind(bind, unix=False)
         self.retirer.start()
         self.httpd, _thread = start_http_server(
-            int(port), addr=host.strip("[]"), registry=self.registry
+            address.port, addr=address.bind_host, registry=self.registry
         )
 
     def stop(self) -> None:
