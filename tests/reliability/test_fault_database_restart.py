@@ -13,8 +13,6 @@ from reliability_support import APP_HEADERS, Served, Watch
 pytestmark = pytest.mark.slow
 
 OUTAGE_SECONDS = 5.0
-# The contract: readiness follows PostgreSQL back within this bound.
-READY_AGAIN_WITHIN = 1.0
 
 
 def answers_from_every_worker(served: Served, watch: Watch, path: str) -> list[Outcome]:
@@ -67,11 +65,15 @@ def test_database_restart_under_load_keeps_health_up_and_ready_follows(
     assert during, "no /ready/ request was answered during the outage"
     assert {(o.status, o.error) for o in during} == {(503, None)}
     assert during[-1].response.json()["checks"]["database"] is False
-    recovered = [
-        o for o in outcomes if o.path == "/ready/" and o.status == 200 and o.started >= back
+    # Readiness follows PostgreSQL back at the next probe: every /ready/ sent once it
+    # accepted again answers 200 (a dead kept connection is replaced, not reported). Told
+    # by the order of events rather than by a time since `back`, which one slow probe on
+    # a busy machine would exceed by chance.
+    after = [o for o in outcomes if o.path == "/ready/" and o.started >= back]
+    assert after, "no /ready/ request was sent after PostgreSQL came back"
+    assert {(o.status, o.error) for o in after} == {(200, None)}, [
+        (o.status, o.error) for o in after
     ]
-    assert recovered, "/ready/ never answered 200 after PostgreSQL came back"
-    assert recovered[0].ended - back <= READY_AGAIN_WITHIN
 
     assert served.workers() == workers, "a worker died during the outage"
     # The first request of each worker through its kept (now dead) connection succeeds.

@@ -29,6 +29,11 @@ from slow_clients import SlowClients, attack, timed_get
 pytestmark = pytest.mark.slow
 
 ATTACK_SECONDS = 30
+# A /health/ probe answered beside the slow clients takes milliseconds; one held behind
+# them waits for the attack to end. A deadline far above the first tells the two apart
+# without failing whenever the machine is briefly busy; the share of probes answered
+# within a liveness probe's 1 s is a figure of `scripts/bench --only slow`.
+PROBE_DEADLINE = 5.0
 # The timestamps of every line: UTC, ISO 8601 with milliseconds (config.logging).
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 ORDINARY_REQUESTS = 500
@@ -90,18 +95,21 @@ def test_liveness_and_ordinary_requests_survive_slow_headers_and_bodies(
         ordinary=ORDINARY_REQUESTS,
         ordinary_path="/admin/login/",
         ordinary_headers=APP_HEADERS,
+        probe_deadline=PROBE_DEADLINE,
     )
     summary = report.summary()
-    # The attack really ran: every attacker connected, the front closed slow headers.
+    # The attack really ran: every attacker connected, the front closed slow headers, and
+    # the probes (one every 0.5 s plus its answer) ran through it; half their number
+    # leaves room for a few slow answers.
     assert report.counts.opened >= 250, summary
-    assert len(report.probes) >= ATTACK_SECONDS * 2 * 0.9, summary
+    assert len(report.probes) >= ATTACK_SECONDS, summary
     assert report.probes_ok == len(report.probes), summary
     assert report.ordinary_ok >= ORDINARY_REQUESTS * 0.95, summary
     assert front_server.workers() == workers, "a worker was replaced during the attack"
 
 
 def test_liveness_body_reports_the_master_and_its_workers(front_server: Served) -> None:
-    answer = timed_get(front_server.port, "/health/", 2.0)
+    answer = timed_get(front_server.port, "/health/", PROBE_DEADLINE)
     assert answer.status == 200
     body = request(front_server.port, "/health/", headers={"Host": "anything.invalid"}).json()
     assert body["status"] == "healthy"

@@ -22,6 +22,11 @@ from processes import BACKEND, BIN, REPO, Process, nginx, nginx_or_skip
 BOOT = REPO / "nix" / "boot.sh"
 # What nixpkgs' bash lacks: the builtins that need readline.
 READLINE_BUILTINS = ("compgen", "complete", "compopt")
+# A signal ends a waiting boot in a fraction of a second. The bound on that exit is far
+# above it, so that a briefly busy machine cannot fail a test by chance, and far below the
+# waits the signal must cut short (POSTGRES_WAIT_TIMEOUT, the migration lock,
+# DRAIN_SECONDS): it catches a boot that sits out its wait, not a slow second.
+SIGNAL_EXIT_WITHIN = 10.0
 
 
 def bash() -> str:
