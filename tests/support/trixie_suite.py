@@ -67,9 +67,16 @@ def sync_venv(root: Path) -> None:
             # off-nix: ShellCheck as a wheel of the version nixpkgs ships (its shellcheck);
             # bytecode compiled, as a Nix store environment has it.
             [
-                f"/{trixie.TOOLS_UV}", "sync", "--frozen", "--quiet", "--python", PYTHON,
-                "--group", "off-nix", "--compile-bytecode",
-            ],  # fmt: skip
+                f"/{trixie.TOOLS_UV}",
+                "sync",
+                "--frozen",
+                "--quiet",
+                "--python",
+                PYTHON,
+                "--group",
+                "off-nix",
+                "--compile-bytecode",
+            ],
             binds=[(Path(project), "/project"), (uv_cache, "/var/cache/uv")],
             cwd="/project",
             env={
