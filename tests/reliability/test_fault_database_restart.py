@@ -31,6 +31,7 @@ def answers_from_every_worker(served: Served, watch: Watch, path: str) -> list[O
     return outcomes
 
 
+@pytest.mark.once
 def test_database_restart_under_load_keeps_health_up_and_ready_follows(
     own_postgres: PostgresServer, app_env, serve, watch: Watch
 ) -> None:

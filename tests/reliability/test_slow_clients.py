@@ -84,6 +84,7 @@ def wait_for_lines(served: Served, request_id: str, count: int, timeout: float =
     return found
 
 
+@pytest.mark.once
 def test_liveness_and_ordinary_requests_survive_slow_headers_and_bodies(
     front_server: Served,
 ) -> None:
@@ -200,6 +201,7 @@ def test_a_bad_limit_exits_78_with_one_line_before_anything_listens(
     assert "Hint: e.g. FRONT_MAX_HEADERS=100" in lines[0]["message"]
 
 
+@pytest.mark.once
 def test_sigterm_during_the_attack_drains_stops_the_front_then_gunicorn_in_flight_finish(
     app_env, tmp_path: Path, watch: Watch
 ) -> None:

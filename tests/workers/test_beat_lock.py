@@ -36,6 +36,7 @@ def beat_health(env: dict[str, str]) -> subprocess.CompletedProcess:
     return run_role(["healthcheck", "beat"], env)
 
 
+@pytest.mark.once
 def test_two_beats_schedule_each_run_once_and_killing_the_holder_hands_over(
     worker_env: dict[str, str], started, tmp_path
 ) -> None:
@@ -78,6 +79,7 @@ def test_two_beats_schedule_each_run_once_and_killing_the_holder_hands_over(
     assert worker.stop(timeout=30) == 0
 
 
+@pytest.mark.once
 def test_a_waiting_beat_stops_with_0_on_sigterm_and_a_stale_heartbeat_is_unhealthy(
     worker_env: dict[str, str], started, tmp_path
 ) -> None:

@@ -70,6 +70,7 @@ def notes_done(env: dict[str, str]) -> set[str]:
         return {note for (note,) in rows}
 
 
+@pytest.mark.once
 def test_a_broker_restart_under_load_loses_no_task(
     worker_env: dict[str, str], started, tmp_path
 ) -> None:
