@@ -5,7 +5,7 @@ import sys
 
 
 def main() -> None:
-    from config.entry import load_settings_or_exit
+    from keelson.settings import load_settings_or_exit
 
     load_settings_or_exit(default="config.settings.local")
     from django.core.management import execute_from_command_line

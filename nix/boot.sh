@@ -14,8 +14,8 @@
 #   boot manage ARGS...  any management command, same environment and settings
 #
 # The working directory is the backend root (the image's WorkingDir). All of the boot is
-# Python (backend/apps/core/boot); `exec` keeps one process, PID 1 in the container, so
+# Python (src/keelson/boot); `exec` keeps one process, PID 1 in the container, so
 # it gets the signals. The contract is docs/BOOT_AND_RUNTIME.md.
 set -o errexit -o nounset -o pipefail
 
-exec python -m apps.core.boot "$@"
+exec python -m keelson "$@"

@@ -26,7 +26,7 @@ REQUIRED_ENV = (
 REQUIRED_ENV_NAMES = ("STATIC_ROOT", "HOME")
 # Relative to the backend (the image's WorkingDir).
 FORBIDDEN_IN_BACKEND = ("config/settings/local.py", "config/settings/test.py")
-REQUIRED_IN_BACKEND = ("manage.py", "gunicorn_config.py", "config/settings/production.py")
+REQUIRED_IN_BACKEND = ("manage.py", "config/settings/production.py")
 SQLITE = re.compile(r".*\.sqlite3(-.*)?$")
 DOTENV = re.compile(r"^\.env(\..*)?$")
 

@@ -70,9 +70,12 @@ class Lock:
         if unknown:
             raise ValueError(f"uv.lock has no dependency group {', '.join(unknown)}")
         pending = list(project.get("dependencies", []))
+        found: dict[str, str] = {}
+        # A project that is a package (not virtual) is installed into its environment too.
+        if "virtual" not in project.get("source", {}):
+            found[project["name"]] = project["version"]
         for group in groups:
             pending += available[group]
-        found: dict[str, str] = {}
         seen: set[tuple[str, str]] = set()
         while pending:
             dependency = pending.pop()

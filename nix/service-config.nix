@@ -42,7 +42,7 @@ let
   name = "keelson";
 
   # Defaults of the contract that the unit's timeouts depend on
-  # (backend/config/contract.py, rendered into docs/BOOT_AND_RUNTIME.md; a test keeps
+  # (src/keelson/contract/core.py, rendered into docs/BOOT_AND_RUNTIME.md; a test keeps
   # them equal, and fails when the contract gains a variable that lengthens a stop).
   contractDefaults = {
     POSTGRES_WAIT_TIMEOUT = 60;

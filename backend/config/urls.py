@@ -1,8 +1,9 @@
-"""URLs. /health/ and /ready/ are answered by apps.core.middleware.ProbeMiddleware."""
+"""URLs: the admin, and Keelson's probes (/health/, /ready/)."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
+    path("", include("keelson.urls")),
     path("admin/", admin.site.urls),
 ]

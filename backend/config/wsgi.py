@@ -1,7 +1,7 @@
 """The WSGI entry point. Falls back to production settings: a server never starts on
 development settings by accident."""
 
-from config.entry import load_settings_or_exit
+from keelson.settings import load_settings_or_exit
 
 load_settings_or_exit(default="config.settings.production")
 

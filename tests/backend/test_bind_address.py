@@ -1,5 +1,5 @@
 """A listening address (GUNICORN_BIND's entries, METRICS_BIND) is read by one parser,
-config.bind_address: one syntax and one set of wildcard hosts for the contract's
+keelson.contract.bind_address: one syntax and one set of wildcard hosts for the contract's
 validation, nginx's `listen`, the front's start, the metrics listener and `boot
 healthcheck`, so that what validation lets through is what is listened on and probed."""
 
@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 from ports import free_port
 
-from apps.core.boot.healthcheck import health_problem
-from apps.core.metrics.listener import MetricsServer
-from config.bind_address import (
+from keelson.boot.healthcheck import health_problem
+from keelson.contract.bind_address import (
     NO_SOCKET_PATH,
     NOT_HOST_PORT,
     NOT_HOST_PORT_OR_UNIX,
@@ -26,10 +25,11 @@ from config.bind_address import (
     BindAddressError,
     parse_bind,
 )
-from config.contract import validate
-from config.env import EXIT_CONFIG, ConfigError, exit_on_config_error
-from config.front.nginx_conf import listen_directive
-from config.front.process import front_config, listening
+from keelson.contract.core import validate
+from keelson.contract.env import EXIT_CONFIG, ConfigError, exit_on_config_error
+from keelson.serve.front.nginx_conf import listen_directive
+from keelson.serve.front.process import front_config, listening
+from keelson.serve.metrics.listener import MetricsServer
 
 # What validation needs besides the addresses; nothing here reaches a database.
 BASE_ENV = {

@@ -18,7 +18,7 @@ def run_gunicorn_config_only(env: dict[str, str]) -> subprocess.CompletedProcess
         [
             str(BIN / "gunicorn"),
             "--config",
-            "gunicorn_config.py",
+            "python:keelson.gunicorn_config",
             "--check-config",
             "config.wsgi:application",
         ],
@@ -135,7 +135,7 @@ def test_gunicorn_log_to_files_with_a_missing_directory_exits_78(tmp_path: Path)
 
 def test_gunicorn_defaults_follow_the_contract() -> None:
     script = (
-        "import runpy, json; c = runpy.run_path('gunicorn_config.py'); "
+        "import runpy, json; c = runpy.run_module('keelson.gunicorn_config'); "
         "print(json.dumps({k: c[k] for k in ('bind', 'workers', 'threads', 'timeout', "
         "'graceful_timeout', 'max_requests', 'max_requests_jitter', 'worker_tmp_dir', "
         "'preload_app', 'loglevel', 'forwarded_allow_ips')}))"

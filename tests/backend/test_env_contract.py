@@ -1,4 +1,4 @@
-"""The environment contract is declared once (config.contract): .env.example and the
+"""The environment contract is declared once (keelson.contract.core): .env.example and the
 docs' variable tables are rendered from it and list exactly its names, no code reads a
 variable around it, and .env.example parses the same in bash and in a dotenv parser."""
 
@@ -13,11 +13,16 @@ import pytest
 from dotenv import dotenv_values
 from processes import REPO
 
-from config.contract import BY_NAME, CONTRACT, every_name, validate
-from config.contract_render import BOOT_AND_RUNTIME, env_example, markdown_tables, tables_block
-from config.env import ConfigError
+from keelson.contract.core import BY_NAME, CONTRACT, every_name, validate
+from keelson.contract.env import ConfigError
+from keelson.contract.render import env_example, markdown_tables, tables_block
 
 ENV_EXAMPLE = REPO / ".env.example"
+BOOT_AND_RUNTIME = REPO / "docs" / "BOOT_AND_RUNTIME.md"
+RENDER = (
+    "run `cd backend && keelson contract env-example > ../.env.example && "
+    "keelson contract tables ../docs/BOOT_AND_RUNTIME.md`"
+)
 
 # How code could read a variable on its own: os.environ, or ${NAME} in the boot script.
 PYTHON_READS = re.compile(
@@ -26,16 +31,17 @@ PYTHON_READS = re.compile(
 SHELL_READS = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
 LISTED = re.compile(r"^(?:# )?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 DOCUMENTED = re.compile(r"^\| `([A-Z][A-Z0-9_]*)`(?: / `([A-Z][A-Z0-9_]*)`)? \|", re.MULTILINE)
-# The one module that reads the contract's variables (through config.env's Env), and
+# The one module that reads the contract's variables (through keelson.contract.env's Env), and
 # the entry points that only choose DJANGO_SETTINGS_MODULE's default before it runs.
-CONTRACT_READERS = {"config/contract.py", "config/env.py"}
-SETTINGS_DEFAULTS = {"config/entry.py", "apps/core/boot/cli.py"}
+CONTRACT_READERS = {"src/keelson/contract/core.py", "src/keelson/contract/env.py"}
+SETTINGS_DEFAULTS = {"src/keelson/settings/entry.py", "src/keelson/boot/cli.py"}
 
 
 def python_sources() -> list[Path]:
     return [
         path
-        for path in (REPO / "backend").rglob("*.py")
+        for top in ("src", "backend")
+        for path in (REPO / top).rglob("*.py")
         if "migrations" not in path.parts and ".state" not in path.parts
     ]
 
@@ -50,15 +56,11 @@ def variables_documented() -> set[str]:
 
 
 def test_env_example_is_rendered_from_the_contract() -> None:
-    assert ENV_EXAMPLE.read_text() == env_example(), (
-        "run `cd backend && python -m config.contract_render`"
-    )
+    assert ENV_EXAMPLE.read_text() == env_example(), RENDER
 
 
 def test_the_docs_variable_tables_are_rendered_from_the_contract() -> None:
-    assert tables_block(BOOT_AND_RUNTIME.read_text()) == markdown_tables(), (
-        "run `cd backend && python -m config.contract_render`"
-    )
+    assert tables_block(BOOT_AND_RUNTIME.read_text()) == markdown_tables(), RENDER
 
 
 def test_env_example_and_the_docs_list_exactly_the_contracts_names() -> None:
@@ -73,7 +75,7 @@ def test_no_code_reads_a_variable_around_the_contract() -> None:
     """One declaration: nothing else reads the environment for a variable of its own."""
     outside = {}
     for path in python_sources():
-        relative = path.relative_to(REPO / "backend").as_posix()
+        relative = path.relative_to(REPO).as_posix()
         if relative in CONTRACT_READERS:
             continue
         read = set(PYTHON_READS.findall(path.read_text()))

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from processes import nginx
 
-from config.contract import CONTRACT, FRONT
-from config.env import ConfigError, Env
-from config.front.limits import FrontLimits, gunicorn_limits, read_limits
-from config.front.nginx_conf import FrontConfig, listen_directive, render
+from keelson.contract.core import CONTRACT, FRONT
+from keelson.contract.env import ConfigError, Env
+from keelson.serve.front.limits import FrontLimits, gunicorn_limits, read_limits
+from keelson.serve.front.nginx_conf import FrontConfig, listen_directive, render
 
 NGINX = nginx()
 

@@ -133,7 +133,9 @@ def main() -> None:
     started = time.monotonic()
     before = machine()
     commit = git_commit()  # now: others may commit while the benchmarks run
-    ours = "nix/boot.sh" if boot_script_present() else "gunicorn_config.py (nix/boot.sh absent)"
+    ours = (
+        "nix/boot.sh" if boot_script_present() else "keelson.gunicorn_config (nix/boot.sh absent)"
+    )
     progress(started, f"workers per server: {worker_count()}; ours boots with {ours}")
     figures = run(plan, args.only, started)
     meta = {

@@ -108,17 +108,27 @@ def start_ours(setup: Setup, run: str, extra: dict[str, str] | None = None) -> S
     if boot_script_present():
         argv = ["bash", str(BOOT_SCRIPT)]
     else:
-        argv = [str(BIN / "gunicorn"), "--config", "gunicorn_config.py", "config.wsgi:application"]
+        argv = [
+            str(BIN / "gunicorn"),
+            "--config",
+            "python:keelson.gunicorn_config",
+            "config.wsgi:application",
+        ]
     return Server("ours", Process(argv, env, setup.logs(run), "ours"), port)
 
 
 def start_app_server(setup: Setup, run: str, extra: dict[str, str] | None = None) -> Server:
-    """gunicorn with our configuration (gunicorn_config.py: the contract, observability,
+    """gunicorn with our configuration (keelson.gunicorn_config: the contract, observability,
     the JSON access log) bound directly, without the front: the application server alone.
     The database must be migrated already (a boot of ours does it)."""
     port = free_port()
     env = {**setup.production_env(port), **(extra or {})}
-    argv = [str(BIN / "gunicorn"), "--config", "gunicorn_config.py", "config.wsgi:application"]
+    argv = [
+        str(BIN / "gunicorn"),
+        "--config",
+        "python:keelson.gunicorn_config",
+        "config.wsgi:application",
+    ]
     return Server("app", Process(argv, env, setup.logs(run), "app"), port)
 
 

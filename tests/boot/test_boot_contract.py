@@ -13,7 +13,7 @@ from postgres import connect_as_backend
 
 pytestmark = pytest.mark.slow
 
-# One bad value per layer of the contract (config.contract.LAYERS), and what its line
+# One bad value per layer of the contract (keelson.contract.core.LAYERS), and what its line
 # starts with.
 BAD_VALUES = [
     ("RUN_MIGRATIONS", "maybe", "RUN_MIGRATIONS must be 0 or 1, not 'maybe'"),

@@ -1,6 +1,6 @@
 """One JSON shape: every line the container prints (the boot's, configuration errors,
 Django's, gunicorn's error and access lines) has the same first keys in the same order
-and the same spacing, because one serializer writes them all (config.logging.json_line).
+and the same spacing, because one serializer writes them all (keelson.logging.json_line).
 Run under the image-like bash, every line is JSON and the boot serves /ready/ 200."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from boot_support import bound_port, run_boot
 from httpclient import request, wait_for_status
 
-from config.logging import json_line
+from keelson.logging import json_line
 
 pytestmark = pytest.mark.slow
 

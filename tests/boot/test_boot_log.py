@@ -1,4 +1,4 @@
-"""The boot's lines (apps.core.boot.log): valid JSON for any text, UTC timestamps with
+"""The boot's lines (keelson.boot.log): valid JSON for any text, UTC timestamps with
 milliseconds, boxed warnings of one width."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from apps.core.boot.log import BootLog
+from keelson.boot.log import BootLog
 
 NASTY = [
     "plain",

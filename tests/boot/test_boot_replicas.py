@@ -16,7 +16,7 @@ from httpclient import wait_for_status
 from ports import free_port
 from postgres import connect_as_backend
 
-from apps.core.boot.advisory_lock import MIGRATION_LOCK_KEY
+from keelson.boot.advisory_lock import MIGRATION_LOCK_KEY
 
 pytestmark = pytest.mark.slow
 

@@ -49,7 +49,7 @@ def test_no_tool_is_called_by_an_absolute_path() -> None:
 def test_the_script_only_sets_bash_options_and_execs_the_python_boot() -> None:
     assert code_lines() == [
         "set -o errexit -o nounset -o pipefail",
-        'exec python -m apps.core.boot "$@"',
+        'exec python -m keelson "$@"',
     ]
 
 

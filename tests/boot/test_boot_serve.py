@@ -26,7 +26,7 @@ from ports import free_port, port_is_open
 from postgres import PostgresServer, connect_as_backend
 from processes import BACKEND, BIN
 
-from apps.core.boot.postgres import POLL_INTERVAL
+from keelson.boot.postgres import POLL_INTERVAL
 
 pytestmark = pytest.mark.slow
 

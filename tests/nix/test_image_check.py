@@ -31,7 +31,7 @@ GOOD_CONFIG = {
     "ExposedPorts": {"8000/tcp": {}},
     "Healthcheck": {"Test": ["CMD", BOOT, "healthcheck"]},
 }
-GOOD_BACKEND_FILES = ["manage.py", "gunicorn_config.py", "config/settings/production.py"]
+GOOD_BACKEND_FILES = ["manage.py", "config/settings/production.py"]
 
 
 def layer(files: list[str], directories: list[tuple[str, int, int]] = ()) -> bytes:

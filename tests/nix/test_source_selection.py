@@ -14,18 +14,12 @@ BACKEND = REPO / "backend"
 PRODUCTION_FILES = {
     "VERSION",
     "manage.py",
-    "gunicorn_config.py",
     "config/__init__.py",
-    "config/env.py",
-    "config/entry.py",
-    "config/logging.py",
     "config/urls.py",
     "config/wsgi.py",
     "config/settings/__init__.py",
     "config/settings/base.py",
     "config/settings/production.py",
-    "apps/core/probes.py",
-    "apps/core/middleware.py",
 }
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from processes import base_env, manage
 from reliability_ledger import LEDGER
 
-from config.env import ConfigError, Env
+from keelson.contract.env import ConfigError, Env
 
 # What os.environ can hold on Linux: no NUL; bytes that are not UTF-8 arrive as lone
 # surrogates (surrogateescape).

@@ -34,7 +34,7 @@ ATTACK_SECONDS = 30
 # without failing whenever the machine is briefly busy; the share of probes answered
 # within a liveness probe's 1 s is a figure of `scripts/bench --only slow`.
 PROBE_DEADLINE = 5.0
-# The timestamps of every line: UTC, ISO 8601 with milliseconds (config.logging).
+# The timestamps of every line: UTC, ISO 8601 with milliseconds (keelson.logging).
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 ORDINARY_REQUESTS = 500
 
@@ -129,7 +129,7 @@ def test_the_image_healthcheck_passes_while_slow_clients_hold_every_worker(
         # healthcheck still can, every time.
         codes = [
             subprocess.run(
-                [sys.executable, "-m", "apps.core.boot", "healthcheck"],
+                [sys.executable, "-m", "keelson.boot", "healthcheck"],
                 cwd=BACKEND,
                 env=front_server.env,
                 capture_output=True,

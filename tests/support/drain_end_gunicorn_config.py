@@ -10,7 +10,7 @@ import time
 _config = runpy.run_path(os.path.join(os.getcwd(), "gunicorn_config.py"))
 globals().update({name: value for name, value in _config.items() if not name.startswith("__")})
 
-from apps.core import drain  # noqa: E402 - after the configuration prepared the drain
+from keelson.serve import drain  # noqa: E402 - after the configuration prepared the drain
 
 
 def record_drain_end() -> None:

@@ -116,7 +116,12 @@ class Process:
 
 def gunicorn(env: dict[str, str], log_dir: Path, name: str = "gunicorn") -> Process:
     return Process(
-        [str(BIN / "gunicorn"), "--config", "gunicorn_config.py", "config.wsgi:application"],
+        [
+            str(BIN / "gunicorn"),
+            "--config",
+            "python:keelson.gunicorn_config",
+            "config.wsgi:application",
+        ],
         env,
         log_dir,
         name,
@@ -154,6 +159,4 @@ def with_nginx(env: dict[str, str]) -> dict[str, str]:
 
 def fronted(env: dict[str, str], log_dir: Path, name: str = "fronted") -> Process:
     """`boot serve` in one process: gunicorn behind the front (nginx), as the image runs."""
-    return Process(
-        [sys.executable, "-m", "apps.core.boot", "serve"], with_nginx(env), log_dir, name
-    )
+    return Process([sys.executable, "-m", "keelson.boot", "serve"], with_nginx(env), log_dir, name)

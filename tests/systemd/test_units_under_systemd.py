@@ -64,7 +64,7 @@ def test_migrate_runs_once_then_web_is_active_and_ready(systemd_host: SystemdHos
     assert systemd_host.show(WEB, "StatusText") == "serving: the front and gunicorn are ready"
     main_pid = systemd_host.show(WEB, "MainPID")
     command = systemd_host.read_file(f"/proc/{main_pid}/cmdline").split("\0")
-    assert command[-4:-1] == ["-m", "apps.core.boot", "serve"], command
+    assert command[-4:-1] == ["-m", "keelson.boot", "serve"], command
     status, body = systemd_host.http("/ready/")
     assert status == 200, body
     assert '"status": "ready"' in body

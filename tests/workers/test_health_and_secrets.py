@@ -27,7 +27,7 @@ def test_healthcheck_worker_round_trips_the_ping_task(worker_env: dict[str, str]
     (line,) = [json.loads(text) for text in result.stdout.splitlines()]
     assert line["message"].startswith("healthcheck worker: keelson@")
     assert line["message"].endswith(" answered the ping task")
-    ran = wait_for_line(worker, lambda line: line.get("task_name") == "apps.core.tasks.ping")
+    ran = wait_for_line(worker, lambda line: line.get("task_name") == "keelson.tasks.ping")
     assert ran["level"] == "INFO"
 
 

@@ -6,7 +6,7 @@ import time
 
 from celery import shared_task
 
-from config.logging import request_id_var
+from keelson.logging import request_id_var
 
 from .models import TaskRun
 

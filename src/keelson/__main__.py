@@ -1,0 +1,5 @@
+"""python -m keelson: the `keelson` command (keelson.cli)."""
+
+from keelson.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The serving stack: gunicorn, the front (nginx), liveness, the drain, metrics."""
