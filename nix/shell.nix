@@ -1,10 +1,10 @@
 # `nix develop`: uv.lock's environment with the dev group (test and lint tools, ruff
-# included), nixpkgs' shellcheck (the off-nix group's PyPI wheel stays off Nix),
-# PostgreSQL and Redis so the integration tests run here as in CI, nixfmt, and uv to
-# change the lock. Development settings (SQLite).
+# included) and keelson installed editable from the checkout's src/, nixpkgs' shellcheck
+# (the off-nix group's PyPI wheel stays off Nix), PostgreSQL and Redis so the integration
+# tests run here as in CI, nixfmt, and uv to change the lock. Development settings (SQLite).
 {
   mkShell,
-  pythonTestEnv,
+  pythonDevEnv,
   postgresql,
   redis,
   shellcheck,
@@ -14,7 +14,7 @@
 }:
 mkShell {
   packages = [
-    pythonTestEnv
+    pythonDevEnv
     postgresql
     redis
     shellcheck
@@ -32,6 +32,10 @@ mkShell {
   UV_PYTHON = python313.interpreter;
 
   shellHook = ''
+    # The editable keelson's source: pythonDevEnv finds src/ below it (the checkout's
+    # root, wherever `nix develop` runs in it).
+    REPO_ROOT=$(git rev-parse --show-toplevel 2>/dev/null || pwd)
+    export REPO_ROOT
     echo "keelson dev shell: Python (uv.lock), PostgreSQL, Redis, ruff, shellcheck, nixfmt, uv."
     echo "  cd backend && python manage.py runserver   # local settings, SQLite"
     echo "  scripts/test                                # lint and the whole suite, real PostgreSQL"

@@ -90,3 +90,18 @@ def selected_backend_files(backend: Path) -> list[str]:
     in walk {nix_path(backend)} ""
     """
     return sorted(nix_eval(expression))
+
+
+def workspace_files() -> list[str]:
+    """The tracked files nix/python.nix gives uv2nix (nix/workspace-files.nix's entries, a
+    flake seeing only what git tracks), as they are in the working tree: what keelson is
+    built from. Paths relative to the repository."""
+    entries = nix_eval(f"import {nix_path(NIX_DIR / 'workspace-files.nix')}")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--", *entries],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout.decode()
+    return sorted(name for name in listed.split("\0") if name and (REPO / name).is_file())
