@@ -1,6 +1,7 @@
 # The unit files for hosts without NixOS, as docs/deploy/systemd/ ships them
 # (docs/deploy/systemd/README.md installs them): the repository in /opt/keelson with the
-# virtualenv uv.lock describes in /opt/keelson/venv, the boot run by bash from there,
+# virtualenv uv.lock describes, plus the keelson wheel, in /opt/keelson/venv (the boot's
+# `python -m keelson` runs the installed package), the boot run by bash from there,
 # pg_isready from the host's PostgreSQL client, nginx (the front) from the host's package
 # in /usr/sbin, settings in /etc/keelson/keelson.env,
 # secrets in /etc/keelson/credentials/ (root only). Pure: a test renders these texts with

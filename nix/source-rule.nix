@@ -1,6 +1,7 @@
-# Which files of backend/ go into the image: production code only. The Nix store is
-# world-readable and the image ships whatever is selected here, so development settings,
-# tests, local state, secrets and caches stay out.
+# Which files of backend/ (the example project) go into the image: production code only.
+# The Nix store is world-readable and the image ships whatever is selected here, so
+# development settings, tests, local state, secrets and caches stay out. keelson itself
+# is not selected here: it is a package of the Python environment (./python.nix).
 #
 # A pure function without nixpkgs, so tests evaluate it over the real tree:
 #   relativePath: a path below backend/, e.g. "config/settings/local.py"

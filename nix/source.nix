@@ -1,9 +1,10 @@
-# The backend as it goes into the image: the files ./source-rule.nix selects, with their
-# bytecode compiled at build time (the store is read-only, so Python could never cache
-# it at runtime; unchecked-hash .pyc files are reproducible and never re-validated).
+# The backend (the example project) as it goes into the image: the files ./source-rule.nix
+# selects, with their bytecode compiled at build time (the store is read-only, so Python
+# could never cache it at runtime; unchecked-hash .pyc files are reproducible and never
+# re-validated). keelson is not here: the Python environment carries it (./python.nix).
 {
   stdenvNoCC,
-  pythonEnv,
+  python313,
   version,
 }:
 let
@@ -22,7 +23,9 @@ stdenvNoCC.mkDerivation {
     filter = path: type: keep (relative path) type;
   };
 
-  nativeBuildInputs = [ pythonEnv ];
+  # The environment's interpreter: its bytecode is what the image's Python loads. Not the
+  # environment itself, so that a change to keelson does not rebuild the backend.
+  nativeBuildInputs = [ python313 ];
 
   dontConfigure = true;
   dontBuild = true;
