@@ -1,8 +1,9 @@
 """Opens a `docker load` tarball (docker-archive, plain or gzip) and checks what the image
 promises: it runs as uid 10001 through the boot script with production settings, /tmp and
-/app/logs are writable, and no layer carries development settings, tests, SQLite files or
-.env files. Nix runs it on the built image (checks.image-metadata); one line per problem,
-exit 1.
+/app/logs are writable, its Python environment carries the keelson package itself (not an
+editable install pointing at a source tree the image lacks), and no layer carries
+development settings, tests, SQLite files or .env files. Nix runs it on the built image
+(checks.image-metadata); one line per problem, exit 1.
 
 usage: python check_image.py IMAGE_TARBALL
 """
@@ -29,6 +30,11 @@ FORBIDDEN_IN_BACKEND = ("config/settings/local.py", "config/settings/test.py")
 REQUIRED_IN_BACKEND = ("manage.py", "config/settings/production.py")
 SQLITE = re.compile(r".*\.sqlite3(-.*)?$")
 DOTENV = re.compile(r"^\.env(\..*)?$")
+# What the boot runs (`python -m keelson`), installed in a site-packages of the image.
+KEELSON_MAIN = re.compile(r"(.*/)?lib/python3\.\d+/site-packages/keelson/__main__\.py$")
+# An editable install: a .pth naming a source tree (hatchling's, older hatchling's,
+# setuptools').
+EDITABLE = re.compile(r"^(_editable_impl_keelson|_keelson|__editable__\.keelson-.*)\.pth$")
 
 
 def normalized(name: str) -> str:
@@ -61,6 +67,7 @@ def layer_problems(members: list[tarfile.TarInfo], backend: str) -> list[str]:
     problems = []
     seen_in_backend = set()
     by_name = {}
+    keelson_installed = False
     for member in members:
         name = normalized(member.name)
         by_name[name] = member
@@ -69,6 +76,10 @@ def layer_problems(members: list[tarfile.TarInfo], backend: str) -> list[str]:
             problems.append(f"{name}: a SQLite file in the image")
         if DOTENV.match(path.name):
             problems.append(f"{name}: a .env file in the image")
+        if KEELSON_MAIN.match(name) and (member.isfile() or member.issym()):
+            keelson_installed = True
+        if EDITABLE.match(path.name):
+            problems.append(f"{name}: keelson installed editable (its source is not in the image)")
         if backend and (name == backend or name.startswith(backend + "/")):
             relative = name[len(backend) + 1 :]
             seen_in_backend.add(relative)
@@ -81,6 +92,8 @@ def layer_problems(members: list[tarfile.TarInfo], backend: str) -> list[str]:
         for wanted in REQUIRED_IN_BACKEND
         if wanted not in seen_in_backend
     ]
+    if not keelson_installed:
+        problems.append("no site-packages of the image holds keelson/__main__.py (the boot's code)")
     tmp = by_name.get("tmp")
     if tmp is None or not tmp.isdir() or stat.S_IMODE(tmp.mode) != 0o1777:
         problems.append("the tmp directory is missing or not mode 1777")

@@ -32,6 +32,9 @@ GOOD_CONFIG = {
     "Healthcheck": {"Test": ["CMD", BOOT, "healthcheck"]},
 }
 GOOD_BACKEND_FILES = ["manage.py", "config/settings/production.py"]
+# The keelson package as uv2nix installs it: a store path of its own in the image's closure.
+KEELSON = "nix/store/44444444444444444444444444444444-keelson-0.2.0/lib/python3.13/site-packages"
+GOOD_PACKAGE_FILES = [f"{KEELSON}/keelson/__init__.py", f"{KEELSON}/keelson/__main__.py"]
 
 
 def layer(files: list[str], directories: list[tuple[str, int, int]] = ()) -> bytes:
@@ -48,8 +51,16 @@ def layer(files: list[str], directories: list[tuple[str, int, int]] = ()) -> byt
     return buffer.getvalue()
 
 
-def write_image(path: Path, config: dict, backend_files: list[str], extra: list[str] = ()) -> Path:
-    store_layer = layer([f"{BACKEND}/{name}" for name in backend_files] + list(extra))
+def write_image(
+    path: Path,
+    config: dict,
+    backend_files: list[str],
+    extra: list[str] = (),
+    package_files: list[str] = GOOD_PACKAGE_FILES,
+) -> Path:
+    store_layer = layer(
+        [f"{BACKEND}/{name}" for name in backend_files] + list(package_files) + list(extra)
+    )
     root_layer = layer(
         [], [("./tmp", 0o1777, 0), ("./app", 0o755, 0), ("./app/logs", 0o750, 10001)]
     )
@@ -113,4 +124,29 @@ def test_a_root_user_and_a_missing_env_fail_the_check(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         "User is '', not '10001:10001' (the image must not run as root)",
         "Env lacks DJANGO_SETTINGS_MODULE=config.settings.production",
+    ]
+
+
+def test_an_image_without_the_keelson_package_fails_the_check(tmp_path: Path) -> None:
+    image = write_image(
+        tmp_path / "image.tar.gz", GOOD_CONFIG, GOOD_BACKEND_FILES, package_files=[]
+    )
+    result = check(image)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "no site-packages of the image holds keelson/__main__.py (the boot's code)"
+    ]
+
+
+def test_an_editable_keelson_fails_the_check(tmp_path: Path) -> None:
+    """An editable install is a .pth naming the checkout: the image would not run."""
+    pth = f"{KEELSON}/_editable_impl_keelson.pth"
+    image = write_image(
+        tmp_path / "image.tar.gz", GOOD_CONFIG, GOOD_BACKEND_FILES, package_files=[pth]
+    )
+    result = check(image)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{pth}: keelson installed editable (its source is not in the image)",
+        "no site-packages of the image holds keelson/__main__.py (the boot's code)",
     ]
