@@ -808,10 +808,15 @@ class Contract:
         values: dict[str, Any] = {}
         for var in self.variables:
             before = len(env.problems)
-            values[var.name] = var.kind.read(env, var.deciding(values))
+            decided = var.deciding(values)
+            values[var.name] = var.kind.read(env, decided)
             if len(env.problems) > before:
                 continue
-            if values[var.name] is None and command in var.required_for:
+            if values[var.name] is None and decided.required:
+                # Text, Secret and Items judge `required` as they read; the other kinds
+                # fall back to their default, which a required variable does not have.
+                env.problem(var.name, "is missing", var.hint)
+            elif values[var.name] is None and command in var.required_for:
                 names = " or ".join(var.names)
                 env.problem(
                     var.name, f"is missing (set {names}): boot {command} needs it", var.hint
