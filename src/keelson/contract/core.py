@@ -63,6 +63,9 @@ LAYERS = (BOOT, DJANGO, DATABASE, GUNICORN, LOGS, OBSERVABILITY, FRONT, WORKERS)
 # A kind reads one variable through Env (which records its problems) and writes a
 # value back as the text an operator would set.
 class Kind:
+    """How a variable is read from the environment and written back as text; the base of
+    every kind."""
+
     def read(self, env: Env, var: Variable) -> Any:
         raise NotImplementedError
 
@@ -81,6 +84,8 @@ class Kind:
 
 
 class Text(Kind):
+    """Any text, taken as it is set."""
+
     def read(self, env: Env, var: Variable) -> Any:
         return env.str(var.name, var.default_value(), required=var.required, hint=var.hint)
 
@@ -128,12 +133,16 @@ class Bool(Kind):
 
 
 class Seconds(Kind):
+    """A duration in whole seconds, at least 1, written as digits only."""
+
     def read(self, env: Env, var: Variable) -> Any:
         return env.seconds(var.name, var.default_value())
 
 
 @dataclass(frozen=True)
 class Int(Kind):
+    """A whole number, within `minimum` and `maximum` when they are given."""
+
     minimum: int | None = None
     maximum: int | None = None
 
@@ -143,6 +152,8 @@ class Int(Kind):
 
 @dataclass(frozen=True)
 class Choice(Kind):
+    """One of `choices`, in any case (read in lower case)."""
+
     choices: tuple[str, ...]
 
     def read(self, env: Env, var: Variable) -> Any:
@@ -162,6 +173,8 @@ class Items(Kind):
 
 
 class Origins(Kind):
+    """A comma-separated list of origins such as https://example.com: a scheme and a host."""
+
     def read(self, env: Env, var: Variable) -> Any:
         return env.origins(var.name)
 
@@ -195,6 +208,10 @@ class RequiredUnless:
 
 @dataclass(frozen=True)
 class Variable:
+    """One environment variable of the contract: its name, kind, layer and doc, its
+    default, whether it is required (or `RequiredUnless`), the hint of its error line,
+    what .env.example shows, and the rules it must also pass (`check`)."""
+
     name: str
     kind: Kind
     layer: Layer
