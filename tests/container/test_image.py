@@ -1,9 +1,10 @@
 """The offline image as the engine sees it: the config Nix declares, the service user,
-and nothing writable but /tmp and /app/logs."""
+keelson installed in its Python environment, and nothing writable but /tmp and /app/logs."""
 
 from __future__ import annotations
 
 import json
+import tomllib
 
 import offline_image
 import pytest
@@ -60,6 +61,37 @@ def test_the_service_user_is_app_and_writes_only_tmp_and_app_logs(
     assert seen["ids"] == [10001, 10001]
     assert seen["modes"] == {"/tmp": ["0o1777", 0], "/app/logs": ["0o750", 10001]}
     assert seen["writable"] == ["/app/logs", "/tmp"]
+
+
+# Run by the image's own Python: where keelson is imported from, and how it was installed.
+INSPECT_KEELSON = """
+import json, keelson
+from importlib.metadata import distribution
+found = distribution("keelson")
+print(json.dumps({
+    "module": keelson.__file__,
+    "version": found.version,
+    "direct_url": json.loads(found.read_text("direct_url.json") or "{}"),
+}))
+"""
+
+
+def test_keelson_is_a_package_of_the_images_environment_not_an_editable_install(
+    engine: DockerEngine, image: str
+) -> None:
+    """The boot's `python -m keelson` runs the package the environment carries, as
+    uv2nix installs it into the Nix image's: at pyproject.toml's version, not a .pth to
+    a source tree the image does not have."""
+    env = offline_image.STORE_PATHS["pythonEnv"]
+    result = engine.docker(
+        "run", "--rm", "--network", "none", "--entrypoint", f"{env}/bin/python", image,
+        "-c", INSPECT_KEELSON, timeout=300,
+    )  # fmt: skip
+    seen = json.loads(result.stdout)
+    assert seen["module"].startswith(f"{env}/lib/python3.13/site-packages/keelson/"), seen
+    pyproject = tomllib.loads((offline_image.REPO / "pyproject.toml").read_text())
+    assert seen["version"] == pyproject["project"]["version"]
+    assert not seen["direct_url"].get("dir_info", {}).get("editable", False), seen
 
 
 def test_boot_is_on_the_images_path(engine: DockerEngine, image: str) -> None:

@@ -3,7 +3,10 @@ for machines without a Nix binary cache. `scripts/image-offline` runs this modul
 
 - the root: trixie's debootstrap (./trixie.py) with its python3.13, pg_isready and
   nginx (the front; Debian's package, its service never started);
-- the Python packages: uv.lock's runtime group (`uv export --no-dev`) in a virtualenv;
+- the Python packages: uv.lock's runtime group (`uv export --no-dev`) in a virtualenv,
+  and keelson itself, a wheel built (`uv build --wheel`, on the image's python3.13) from
+  the files nix/workspace-files.nix names and installed as uv2nix installs it: not
+  editable, its bytecode compiled;
 - the backend: the files nix/source-rule.nix selects (evaluated by nix-instantiate),
   bytecode compiled as nix/source.nix does; static files collected as nix/static.nix
   does, with nix/static-env.nix's build-only environment;
@@ -32,7 +35,15 @@ from typing import Any
 
 import docker_archive
 import trixie
-from nixexpr import NIX_DIR, function_args, nix_attrs, nix_eval, nix_path, selected_backend_files
+from nixexpr import (
+    NIX_DIR,
+    function_args,
+    nix_attrs,
+    nix_eval,
+    nix_path,
+    selected_backend_files,
+    workspace_files,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 BACKEND = REPO / "backend"
@@ -145,7 +156,7 @@ def image_config() -> dict[str, Any]:
     )
 
 
-def content_digest(requirements: str, backend_files: list[str]) -> str:
+def content_digest(requirements: str, backend_files: list[str], package_files: list[str]) -> str:
     digest = hashlib.sha256()
     parts: list[tuple[str, bytes]] = [
         (
@@ -157,12 +168,15 @@ def content_digest(requirements: str, backend_files: list[str]) -> str:
     ]
     parts += [(f"nix/{name}", (NIX_DIR / name).read_bytes()) for name in NIX_INPUTS]
     parts += [(f"backend/{name}", (BACKEND / name).read_bytes()) for name in backend_files]
+    parts += [(f"package/{name}", (REPO / name).read_bytes()) for name in package_files]
     for name, data in parts:
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()[:16]
 
 
-def build_root(root: Path, requirements: str, backend_files: list[str]) -> None:
+def build_root(
+    root: Path, requirements: str, backend_files: list[str], package_files: list[str]
+) -> None:
     tools = trixie.tools_root()
     base = trixie.base_root()
     trixie.copy_tree(base, root)
@@ -172,6 +186,11 @@ def build_root(root: Path, requirements: str, backend_files: list[str]) -> None:
     trixie.remove_tree(build)
     build.mkdir()
     (build / "requirements.txt").write_text(requirements)
+    # keelson's source as a flake gives it to uv2nix: the tracked files only.
+    for name in package_files:
+        target = build / "project" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / name, target)
     binds = [
         (tools / trixie.TOOLS_UV, f"{UV_IN_ROOT}/uv"),
         (uv_cache, "/tmp/uv-cache"),
@@ -193,6 +212,20 @@ def build_root(root: Path, requirements: str, backend_files: list[str]) -> None:
     in_root(
         f"{UV_IN_ROOT}/uv", "pip", "sync", "--quiet", "--python", f"{python_env}/bin/python",
         "--compile-bytecode", "/tmp/inputs/requirements.txt",
+    )  # fmt: skip
+
+    log("keelson, a wheel built from its source, installed as uv2nix installs it")
+    in_root(
+        f"{UV_IN_ROOT}/uv", "build", "--wheel", "--quiet", "--python", "/usr/bin/python3.13",
+        "--out-dir", "/tmp/inputs/dist", "/tmp/inputs/project",
+    )  # fmt: skip
+    wheels = sorted((build / "dist").glob("keelson-*.whl"))
+    if len(wheels) != 1:
+        raise SystemExit(f"uv build made {[wheel.name for wheel in wheels]}, not one keelson wheel")
+    # Its dependencies are the lock's, installed above: --no-deps keeps them as they are.
+    in_root(
+        f"{UV_IN_ROOT}/uv", "pip", "install", "--quiet", "--no-deps", "--python",
+        f"{python_env}/bin/python", "--compile-bytecode", f"/tmp/inputs/dist/{wheels[0].name}",
     )  # fmt: skip
 
     log(f"the backend ({len(backend_files)} files nix/source-rule.nix selects)")
@@ -281,14 +314,15 @@ def build(force: bool = False) -> tuple[Path, str]:
     trixie.tools_root()
     requirements = runtime_requirements()
     backend_files = tracked_backend_files()
-    key = content_digest(requirements, backend_files)
+    package_files = workspace_files()
+    key = content_digest(requirements, backend_files, package_files)
     directory = trixie.cache_dir() / "offline-image"
     directory.mkdir(parents=True, exist_ok=True)
     layer = directory / f"layer-{key}.tar"
     if force or not layer.exists():
         root = directory / "root"
         trixie.remove_tree(root)
-        build_root(root, requirements, backend_files)
+        build_root(root, requirements, backend_files, package_files)
         partial = layer.with_name(layer.name + ".partial")
         docker_archive.write_layer(root, partial)
         partial.rename(layer)
