@@ -1,0 +1,1 @@
+"""A project that extends Keelson's environment contract with variables of its own."""
