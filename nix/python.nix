@@ -55,6 +55,12 @@ let
       # hatchling's editable build imports `editables`, which the build-system table does
       # not name (only an editable install needs it).
       nativeBuildInputs = old.nativeBuildInputs ++ final.resolveBuildSystem { editables = [ ]; };
+      # The lock's dependencies only, as the wheel's: uv2nix's editable package would also
+      # put its build system (hatchling) into the environment, which `uv sync` does not
+      # and a pure-Python package never needs at runtime (its .pth is a plain path).
+      passthru = old.passthru // {
+        inherit (prev.keelson.passthru) dependencies;
+      };
     });
   };
 
