@@ -1,7 +1,7 @@
 """Keelson installed into a systemd host the way docs/deploy/systemd/README.md says:
 the build-machine step done here (the working tree as the release tarball, uv.lock's
-runtime packages exported), then every `sh` block of "On the host, as root" run as
-written inside the container.
+runtime packages exported, the keelson wheel built into dist/), then every `sh` block of
+"On the host, as root" run as written inside the container.
 
 The container has no network, so pip installs from a wheelhouse of exactly those
 requirements, downloaded once on this machine and cached by the requirements' hash
@@ -51,6 +51,17 @@ def export_requirements(target: Path) -> None:
     )  # fmt: skip
 
 
+def build_wheel(directory: Path) -> Path:
+    """The guide's `uv build --wheel`: the keelson package, from this tree."""
+    subprocess.run(
+        [find_uv(), "build", "--wheel", "--quiet", "--out-dir", str(directory)],
+        cwd=REPO, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    wheels = sorted(directory.glob("keelson-*.whl"))
+    assert len(wheels) == 1, f"uv build made {[wheel.name for wheel in wheels]}"
+    return wheels[0]
+
+
 def without_markers(requirements: Path, target: Path) -> Path:
     """`requirements` with every environment marker dropped: pip here judges markers by
     this machine's Python, the container's (Debian's 3.11.2) may need what this one
@@ -98,14 +109,16 @@ def release_files() -> list[str]:
 
 
 def release_tarball(directory: Path) -> Path:
-    """The guide's keelson.tar.gz: the tree plus requirements.txt."""
+    """The guide's keelson.tar.gz: the tree plus requirements.txt and dist/'s wheel."""
     requirements = directory / "requirements.txt"
     export_requirements(requirements)
+    wheel = build_wheel(directory / "dist")
     tarball = directory / "keelson.tar.gz"
     with tarfile.open(tarball, "w:gz") as archive:
         for name in release_files():
             archive.add(REPO / name, arcname=name)
         archive.add(requirements, arcname="requirements.txt")
+        archive.add(wheel, arcname=f"dist/{wheel.name}")
     return tarball
 
 

@@ -64,7 +64,8 @@ def test_migrate_runs_once_then_web_is_active_and_ready(systemd_host: SystemdHos
     assert systemd_host.show(WEB, "StatusText") == "serving: the front and gunicorn are ready"
     main_pid = systemd_host.show(WEB, "MainPID")
     command = systemd_host.read_file(f"/proc/{main_pid}/cmdline").split("\0")
-    assert command[-4:-1] == ["-m", "keelson.boot", "serve"], command
+    # nix/boot.sh's `exec python -m keelson`: the venv's keelson package, in this process.
+    assert command[-4:-1] == ["-m", "keelson", "serve"], command
     status, body = systemd_host.http("/ready/")
     assert status == 200, body
     assert '"status": "ready"' in body
