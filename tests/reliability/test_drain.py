@@ -91,7 +91,12 @@ def test_drain_end_steps_run_after_the_drain_and_before_the_graceful_stop(
         GUNICORN_WORKERS="2",
     )
     process = Process(
-        [str(BIN / "gunicorn"), "--config", str(SUPPORT / "drain_end_gunicorn_config.py")],
+        [
+            str(BIN / "gunicorn"),
+            "--config",
+            str(SUPPORT / "drain_end_gunicorn_config.py"),
+            "config.wsgi:application",
+        ],
         env,
         tmp_path,
         "drain-end",

@@ -129,7 +129,7 @@ def test_the_image_healthcheck_passes_while_slow_clients_hold_every_worker(
         # healthcheck still can, every time.
         codes = [
             subprocess.run(
-                [sys.executable, "-m", "keelson.boot", "healthcheck"],
+                [sys.executable, "-m", "keelson", "healthcheck"],
                 cwd=BACKEND,
                 env=front_server.env,
                 capture_output=True,

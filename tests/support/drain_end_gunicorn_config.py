@@ -1,4 +1,4 @@
-"""gunicorn_config.py plus one drain-end step, as a front server would register: it asks
+"""keelson.gunicorn_config plus one drain-end step, as a front server would register: it asks
 the application for /health/ (it must still be served) and writes the status and the
 time to the file DRAIN_END_RECORD names."""
 
@@ -7,7 +7,7 @@ import os
 import runpy
 import time
 
-_config = runpy.run_path(os.path.join(os.getcwd(), "gunicorn_config.py"))
+_config = runpy.run_module("keelson.gunicorn_config")
 globals().update({name: value for name, value in _config.items() if not name.startswith("__")})
 
 from keelson.serve import drain  # noqa: E402 - after the configuration prepared the drain

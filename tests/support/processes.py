@@ -159,4 +159,4 @@ def with_nginx(env: dict[str, str]) -> dict[str, str]:
 
 def fronted(env: dict[str, str], log_dir: Path, name: str = "fronted") -> Process:
     """`boot serve` in one process: gunicorn behind the front (nginx), as the image runs."""
-    return Process([sys.executable, "-m", "keelson.boot", "serve"], with_nginx(env), log_dir, name)
+    return Process([sys.executable, "-m", "keelson", "serve"], with_nginx(env), log_dir, name)
