@@ -136,7 +136,7 @@ class Seconds(Kind):
     """A duration in whole seconds, at least 1, written as digits only."""
 
     def read(self, env: Env, var: Variable) -> Any:
-        return env.seconds(var.name, var.default_value())
+        return env.seconds(var.name, var.default_value(), example=var.example)
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,13 @@ class Int(Kind):
     maximum: int | None = None
 
     def read(self, env: Env, var: Variable) -> Any:
-        return env.int(var.name, var.default_value(), minimum=self.minimum, maximum=self.maximum)
+        return env.int(
+            var.name,
+            var.default_value(),
+            minimum=self.minimum,
+            maximum=self.maximum,
+            example=var.example,
+        )
 
 
 @dataclass(frozen=True)
@@ -157,7 +163,7 @@ class Choice(Kind):
     choices: tuple[str, ...]
 
     def read(self, env: Env, var: Variable) -> Any:
-        return env.choice(var.name, var.default_value(), self.choices)
+        return env.choice(var.name, var.default_value(), self.choices, example=var.example)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
-from typing import NoReturn, TextIO, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 # EX_CONFIG from sysexits.h: the documented exit code for an invalid configuration.
 EXIT_CONFIG = 78
@@ -172,7 +172,13 @@ class Env:
         )
         return default
 
-    def seconds(self, name: str, default: int) -> int:
+    @staticmethod
+    def example_hint(name: str, default: Any, example: Any = None) -> str:
+        """`e.g. NAME=VALUE` with the default, else the declared example: a valid value."""
+        shown = default if default is not None else example
+        return "see .env.example" if shown is None else f"e.g. {name}={shown}"
+
+    def seconds(self, name: str, default: int, *, example: Any = None) -> int:
         """A duration in whole seconds, at least 1, written as digits only."""
         value = self.raw(name)
         if value is None:
@@ -182,7 +188,7 @@ class Env:
         self.problem(
             name,
             f"must be a whole number of seconds, at least 1, not {one_line(value)!r}",
-            f"e.g. {name}={default}",
+            self.example_hint(name, default, example),
         )
         return default
 
@@ -193,6 +199,7 @@ class Env:
         *,
         minimum: int | None = None,
         maximum: int | None = None,
+        example: Any = None,
     ) -> int:
         value = self.raw(name)
         if value is None:
@@ -201,12 +208,16 @@ class Env:
             number = int(value.strip(), 10)
         except ValueError:
             self.problem(
-                name, f"must be a whole number, not {one_line(value)!r}", f"e.g. {name}={default}"
+                name,
+                f"must be a whole number, not {one_line(value)!r}",
+                self.example_hint(name, default, example),
             )
             return default
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
             bounds = describe_range(minimum, maximum)
-            self.problem(name, f"must be {bounds}, not {number}", f"e.g. {name}={default}")
+            self.problem(
+                name, f"must be {bounds}, not {number}", self.example_hint(name, default, example)
+            )
             return default
         return number
 
@@ -244,7 +255,9 @@ class Env:
             item=origin_problem,
         )
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(
+        self, name: str, default: str, choices: tuple[str, ...], *, example: Any = None
+    ) -> str:
         value = self.raw(name)
         if value is None:
             return default
@@ -252,7 +265,7 @@ class Env:
             self.problem(
                 name,
                 f"must be one of {', '.join(choices)}, not {one_line(value)!r}",
-                f"e.g. {name}={default}",
+                self.example_hint(name, default, example),
             )
             return default
         return value.strip().lower()
