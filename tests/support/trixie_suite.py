@@ -6,10 +6,12 @@ the conditions of Nix's build sandbox:
   /build/source, with TMPDIR=/build, the build directory;
 - a network namespace with only loopback, up;
 - `env -i`: HOME=/homeless-shelter, KEELSON_USE_PATH=1 and a PATH of only the check's
-  inputs: a virtualenv of uv.lock's dev group (`uv sync --frozen` on trixie's
-  python3.13), PostgreSQL's bin directory, and links to redis-server, nginx and the tools
-  of nixpkgs' stdenv (coreutils, findutils, diffutils, sed, grep, gawk, tar, gzip, bzip2,
-  xz, bash, make, patch);
+  inputs: a virtualenv of uv.lock's dev group and of keelson, built from its source and
+  installed not editable as in the check's environment (`uv sync --frozen --no-editable`
+  on trixie's python3.13, from the files nix/workspace-files.nix names), PostgreSQL's
+  bin directory, and links to redis-server, nginx and the tools of nixpkgs' stdenv
+  (coreutils, findutils, diffutils, sed, grep, gawk, tar, gzip, bzip2, xz, bash, make,
+  patch);
 - the root's unprivileged user (trixie.SANDBOX_USER), with no other group.
 
 Tests that need what is not there (git, mount, nix-instantiate, the Docker engine and
@@ -29,6 +31,7 @@ import time
 from pathlib import Path
 
 import trixie
+from nixexpr import workspace_files
 
 REPO = trixie.REPO
 VENV = "/opt/venv-dev"
@@ -47,25 +50,37 @@ SANDBOX_ENV = {
 SERVICE_BINARIES = ("usr/bin/redis-server", "usr/sbin/nginx")
 
 
+def workspace_digest(names: list[str]) -> str:
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode() + b"\0" + hashlib.sha256((REPO / name).read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def sync_venv(root: Path) -> None:
-    """uv.lock's dev group on trixie's python3.13, made again when the lock changes."""
-    wanted = hashlib.sha256(
-        (REPO / "pyproject.toml").read_bytes() + (REPO / "uv.lock").read_bytes()
-    ).hexdigest()
-    stamp = root / VENV.lstrip("/") / ".uv.lock.sha256"
+    """uv.lock's dev group and keelson on trixie's python3.13, made again when the lock or
+    keelson's source changes."""
+    names = workspace_files()
+    wanted = workspace_digest(names)
+    stamp = root / VENV.lstrip("/") / ".workspace-files.sha256"
     if stamp.exists() and stamp.read_text() == wanted:
         return
     started = time.monotonic()
     uv_cache = trixie.cache_dir() / "uv-cache"
     uv_cache.mkdir(parents=True, exist_ok=True)
-    # Only the two files uv reads: the venv must not depend on the checkout's path.
-    with tempfile.TemporaryDirectory(prefix="keelson-lock.") as project:
-        for name in ("pyproject.toml", "uv.lock"):
+    # A copy of the files keelson is built from (the tracked ones, as a flake gives them to
+    # uv2nix), never the checkout itself: the venv must not depend on the checkout's path.
+    with tempfile.TemporaryDirectory(prefix="keelson-workspace.") as project:
+        for name in names:
+            (Path(project) / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(REPO / name, Path(project) / name)
         trixie.run_in_root(
             root,
             # off-nix: ShellCheck as a wheel of the version nixpkgs ships (its shellcheck);
-            # bytecode compiled, as a Nix store environment has it.
+            # bytecode compiled, as a Nix store environment has it. keelson is built into
+            # the venv (--no-editable), as uv2nix builds it into checks.pytest's environment:
+            # the suite imports the package, not src/. Built again on every sync (its
+            # version alone does not change with its source).
             [
                 f"/{trixie.TOOLS_UV}",
                 "sync",
@@ -75,6 +90,9 @@ def sync_venv(root: Path) -> None:
                 PYTHON,
                 "--group",
                 "off-nix",
+                "--no-editable",
+                "--reinstall-package",
+                "keelson",
                 "--compile-bytecode",
             ],
             binds=[(Path(project), "/project"), (uv_cache, "/var/cache/uv")],
@@ -87,7 +105,7 @@ def sync_venv(root: Path) -> None:
             },
         )
     stamp.write_text(wanted)
-    trixie.log(f"{VENV} synced from uv.lock in {time.monotonic() - started:.0f} s")
+    trixie.log(f"{VENV} synced from uv.lock, keelson built, in {time.monotonic() - started:.0f} s")
 
 
 def copy_tracked_files(target: Path) -> None:
