@@ -201,7 +201,8 @@ def test_systemd_hears_ready_only_once_the_front_accepts_clients(
     boot_env, started, tmp_path: Path
 ) -> None:
     """Type=notify: systemd marks the unit active at READY=1, so clients must be able to
-    connect by then (gunicorn's arbiter alone would say it before the front listens)."""
+    connect and be served by then: the front listens and a worker is alive (gunicorn's
+    arbiter alone would say it before the front listens and before any worker forks)."""
     notify_path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
         notify.bind(str(notify_path))

@@ -11,14 +11,17 @@ Signals (the arbiter's): SIGTERM stops the front gracefully (it stops accepting,
 request it holds completes through the workers), then gunicorn stops gracefully, exit 0.
 SIGINT and SIGQUIT stop both at once. nginx exiting on its own stops gunicorn, exit 1.
 
-Under systemd (Type=notify), READY=1 goes out once the front listens: gunicorn's arbiter
-would send it as soon as its own socket is bound, before any client can connect.
+Under systemd (Type=notify), READY=1 goes out once the front listens and a worker is
+alive (`/health/` answers 200): gunicorn's arbiter would send it as soon as its own socket
+is bound, before any client can connect and before any worker is forked.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -40,6 +43,8 @@ from keelson.serve.front.process import (
 
 # systemd's status line once the service accepts clients (`systemctl status`).
 READY_STATUS = "serving: the front and gunicorn are ready"
+# How often the master looks for its first live worker before READY=1.
+READY_POLL_SECONDS = 0.01
 
 
 class Server(BaseApplication):
@@ -88,11 +93,22 @@ class Server(BaseApplication):
             ", ".join(config.listen),
             config.app_socket,
         )
-        self.notify_ready(arbiter)
+        if self.notify_socket is not None:
+            # when_ready runs before the arbiter forks its workers: a thread waits for the
+            # first one, so the arbiter's loop is never held up.
+            threading.Thread(
+                target=self.notify_ready, args=(arbiter,), name="notify-ready", daemon=True
+            ).start()
 
     def notify_ready(self, arbiter: Arbiter) -> None:
-        if self.notify_socket is None:
-            return
+        """READY=1 once liveness would answer 200; never while no worker is alive (then
+        systemd's start timeout says the service did not come up)."""
+        from django.conf import settings
+
+        while liveness.liveness(arbiter, settings.SERVICE_NAME, settings.VERSION)[0] != 200:
+            if not threading.main_thread().is_alive():
+                return
+            time.sleep(READY_POLL_SECONDS)
         try:
             send_notification(self.notify_socket, f"READY=1\nSTATUS={READY_STATUS}")
         except OSError as error:
