@@ -1,5 +1,5 @@
 {
-  description = "Keelson: a Django backend built into a reproducible, production-safe OCI image";
+  description = "Keelson: the production runtime for Django, built into a reproducible OCI image";
 
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
@@ -36,68 +36,80 @@
 
       systems = import ./nix/systems.nix;
 
-      # Everything is built in one scope per system: each nix/*.nix file is called with
-      # callPackage and gets nixpkgs plus the scope's own packages by name.
+      # The library every project on Keelson builds with (docs/NIX_LIBRARY.md).
+      keelsonLib = import ./nix/lib.nix {
+        inherit
+          nixpkgs
+          pyproject-nix
+          uv2nix
+          pyproject-build-systems
+          systems
+          ;
+      };
+
+      # The example project in backend/, built by the library as any project is, plus what
+      # only this repository has: an editable keelson for its dev shell, the whole test
+      # suite and the NixOS VM tests as checks. One scope per system, built once: packages,
+      # devShells and checks share it (and uv.lock is parsed once per system).
       scopeFor =
         system:
-        lib.makeScope nixpkgs.legacyPackages.${system}.newScope (scope: {
-          # The example backend's version: the image's tag and its backend's store paths.
+        (keelsonLib.mkProject {
+          pkgs = nixpkgs.legacyPackages.${system};
+          # This repository's uv project is keelson itself, whose lock the example uses.
+          workspaceRoot = keelsonLib.keelsonSource;
+          projectRoot = ./backend;
+          name = "keelson";
+          # The example's version: the image's tag (the package's is in pyproject.toml).
           version = lib.fileContents ./backend/VERSION;
-          # The keelson package's (written once, in pyproject.toml): its Python environments.
-          keelsonVersion = (lib.importTOML ./pyproject.toml).project.version;
+          # psycopg's C implementation, against nixpkgs' libpq.
+          groups = [ "image" ];
           revision = self.rev or "dirty";
           # The repository this flake is published from; forks change it.
           sourceUrl = "https://github.com/keelson/keelson";
-          inherit pyproject-nix uv2nix pyproject-build-systems;
+        }).overrideScope
+          (
+            final: prev: {
+              # Expanded when Python starts, from the variable the dev shell's hook sets.
+              pythonEditableEnv = final.callPackage ./nix/python.nix {
+                groups = [
+                  "image"
+                  "dev"
+                ];
+                editableRoot = "$REPO_ROOT";
+              };
+              # services.keelson with this scope's packages, for the checks' NixOS VM.
+              nixosModule = keelsonLib.nixosModule { packagesFor = _: final; };
+              devShell = final.callPackage ./nix/shell.nix { };
+              checks =
+                prev.checks
+                // removeAttrs (final.callPackage ./nix/checks.nix { }) [
+                  "override"
+                  "overrideDerivation"
+                ];
+            }
+          );
 
-          # uv.lock's groups: the image gets the runtime and `image` (psycopg's C build);
-          # the dev shell and the checks add `dev` (test and lint tools). Each holds the
-          # keelson package: built from src/ for the image and the checks, editable from
-          # the checkout in the dev shell.
-          pythonEnv = scope.callPackage ./nix/python.nix { groups = [ "image" ]; };
-          pythonTestEnv = scope.callPackage ./nix/python.nix {
-            groups = [
-              "image"
-              "dev"
-            ];
-          };
-          pythonDevEnv = scope.callPackage ./nix/python.nix {
-            groups = [
-              "image"
-              "dev"
-            ];
-            # Expanded when Python starts, from the variable the dev shell's hook sets.
-            editableRoot = "$REPO_ROOT";
-          };
-          backend = scope.callPackage ./nix/source.nix { };
-          static = scope.callPackage ./nix/static.nix { };
-          pgIsReady = scope.callPackage ./nix/pg-isready.nix { };
-          front = scope.callPackage ./nix/front.nix { };
-          boot = scope.callPackage ./nix/boot.nix { };
-          image = scope.callPackage ./nix/image.nix { };
-          # services.keelson with this scope's packages, for the checks' NixOS VM.
-          nixosModule = import ./nix/module.nix {
-            packagesFor = _: { inherit (scope) boot backend static; };
-          };
-          devShell = scope.callPackage ./nix/shell.nix { };
-          # callPackage adds override functions, which are not checks.
-          checks = removeAttrs (scope.callPackage ./nix/checks.nix { }) [
-            "override"
-            "overrideDerivation"
-          ];
-        });
-
-      # One scope per system, built once: packages, devShells and checks share it (and
-      # uv.lock is parsed once per system).
       scopes = lib.genAttrs systems scopeFor;
       forEachSystem = f: lib.mapAttrs (_: f) scopes;
     in
     {
+      # mkProject, mkFlake, nixosModule: docs/NIX_LIBRARY.md.
+      lib = {
+        inherit (keelsonLib) mkProject mkFlake nixosModule;
+        version = keelsonLib.keelsonVersion;
+      };
+
+      # `nix flake init -t github:keelson/keelson`: a new project on Keelson.
+      templates.default = {
+        path = ./templates/default;
+        description = "A Django project on Keelson: uv, the image, the checks and the NixOS module";
+      };
+
       packages = forEachSystem (scope: {
         inherit (scope)
           image
           boot
-          backend
+          source
           static
           pythonEnv
           ;
@@ -112,7 +124,7 @@
 
       # services.keelson: keelson-migrate, then keelson-web, under systemd
       # (docs/deploy/systemd/README.md).
-      nixosModules.default = import ./nix/module.nix {
+      nixosModules.default = keelsonLib.nixosModule {
         packagesFor = system: self.packages.${system};
       };
 

@@ -5,11 +5,17 @@ editable install pointing at a source tree the image lacks), and no layer carrie
 development settings, tests, SQLite files or .env files. Nix runs it on the built image
 (checks.image-metadata); one line per problem, exit 1.
 
-usage: python check_image.py IMAGE_TARBALL
+usage: python check_image.py IMAGE_TARBALL [--settings-module MODULE]
+                              [--development-file PATH]...
+
+MODULE is the image's DJANGO_SETTINGS_MODULE; each PATH (relative to the project root, the
+image's WorkingDir) must not be in the image. Their defaults are the example project's,
+as nix/project-defaults.nix declares them for the Nix library.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import stat
@@ -19,15 +25,14 @@ from pathlib import PurePosixPath
 
 SERVICE_USER = "10001:10001"
 REQUIRED_ENV = (
-    "DJANGO_SETTINGS_MODULE=config.settings.production",
     "RUN_COLLECTSTATIC=0",
     "PYTHONUNBUFFERED=1",
     "PYTHONDONTWRITEBYTECODE=1",
 )
 REQUIRED_ENV_NAMES = ("STATIC_ROOT", "HOME")
-# Relative to the backend (the image's WorkingDir).
-FORBIDDEN_IN_BACKEND = ("config/settings/local.py", "config/settings/test.py")
-REQUIRED_IN_BACKEND = ("manage.py", "config/settings/production.py")
+DEFAULT_SETTINGS_MODULE = "config.settings.production"
+# Relative to the project root (the image's WorkingDir).
+DEFAULT_DEVELOPMENT_FILES = ("config/settings/local.py", "config/settings/test.py")
 SQLITE = re.compile(r".*\.sqlite3(-.*)?$")
 DOTENV = re.compile(r"^\.env(\..*)?$")
 # What the boot runs (`python -m keelson`), installed in a site-packages of the image.
@@ -41,7 +46,13 @@ def normalized(name: str) -> str:
     return name.removeprefix("./").strip("/")
 
 
-def config_problems(config: dict) -> list[str]:
+def settings_files(module: str) -> tuple[str, str]:
+    """The two files a settings module can be: a module or a package."""
+    path = module.replace(".", "/")
+    return (f"{path}.py", f"{path}/__init__.py")
+
+
+def config_problems(config: dict, settings_module: str) -> list[str]:
     problems = []
     user = config.get("User", "")
     if user != SERVICE_USER:
@@ -50,7 +61,8 @@ def config_problems(config: dict) -> list[str]:
     if len(entrypoint) != 1 or not entrypoint[0].endswith("/bin/boot"):
         problems.append(f"Entrypoint is {entrypoint!r}, not the boot script")
     env = config.get("Env") or []
-    problems += [f"Env lacks {wanted}" for wanted in REQUIRED_ENV if wanted not in env]
+    wanted_env = (f"DJANGO_SETTINGS_MODULE={settings_module}", *REQUIRED_ENV)
+    problems += [f"Env lacks {wanted}" for wanted in wanted_env if wanted not in env]
     names = {entry.partition("=")[0] for entry in env}
     problems += [f"Env lacks {name}" for name in REQUIRED_ENV_NAMES if name not in names]
     if "8000/tcp" not in (config.get("ExposedPorts") or {}):
@@ -63,7 +75,12 @@ def config_problems(config: dict) -> list[str]:
     return problems
 
 
-def layer_problems(members: list[tarfile.TarInfo], backend: str) -> list[str]:
+def layer_problems(
+    members: list[tarfile.TarInfo],
+    backend: str,
+    settings_module: str = DEFAULT_SETTINGS_MODULE,
+    development_files: tuple[str, ...] = DEFAULT_DEVELOPMENT_FILES,
+) -> list[str]:
     problems = []
     seen_in_backend = set()
     by_name = {}
@@ -83,15 +100,14 @@ def layer_problems(members: list[tarfile.TarInfo], backend: str) -> list[str]:
         if backend and (name == backend or name.startswith(backend + "/")):
             relative = name[len(backend) + 1 :]
             seen_in_backend.add(relative)
-            if relative in FORBIDDEN_IN_BACKEND:
+            if relative in development_files:
                 problems.append(f"{name}: development or test settings in the image")
             if "tests" in PurePosixPath(relative).parts:
                 problems.append(f"{name}: tests in the image")
-    problems += [
-        f"the backend lacks {wanted}"
-        for wanted in REQUIRED_IN_BACKEND
-        if wanted not in seen_in_backend
-    ]
+    if "manage.py" not in seen_in_backend:
+        problems.append("the project root lacks manage.py")
+    if not seen_in_backend.intersection(settings_files(settings_module)):
+        problems.append(f"the project root lacks {settings_module}, the image's settings")
     if not keelson_installed:
         problems.append("no site-packages of the image holds keelson/__main__.py (the boot's code)")
     tmp = by_name.get("tmp")
@@ -103,32 +119,42 @@ def layer_problems(members: list[tarfile.TarInfo], backend: str) -> list[str]:
     return problems
 
 
-def inspect(path: str) -> list[str]:
+def inspect(
+    path: str,
+    settings_module: str = DEFAULT_SETTINGS_MODULE,
+    development_files: tuple[str, ...] = DEFAULT_DEVELOPMENT_FILES,
+) -> list[str]:
     with tarfile.open(path, "r:*") as archive:
         manifest = json.load(archive.extractfile("manifest.json"))
         if len(manifest) != 1:
             return [f"manifest.json holds {len(manifest)} images, not 1"]
         image = manifest[0]
         config = json.load(archive.extractfile(image["Config"])).get("config") or {}
-        problems = config_problems(config)
+        problems = config_problems(config, settings_module)
         backend = normalized(config.get("WorkingDir", ""))
         members = []
         for layer in image["Layers"]:
             with tarfile.open(fileobj=archive.extractfile(layer), mode="r:") as layer_tar:
                 members += layer_tar.getmembers()
-        return problems + layer_problems(members, backend)
+        return problems + layer_problems(members, backend, settings_module, development_files)
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: check_image.py IMAGE_TARBALL", file=sys.stderr)
+    parser = argparse.ArgumentParser(prog="check_image.py")
+    parser.add_argument("image")
+    parser.add_argument("--settings-module", default=DEFAULT_SETTINGS_MODULE)
+    parser.add_argument("--development-file", action="append", dest="development_files")
+    try:
+        args = parser.parse_args(argv[1:])
+    except SystemExit:
         return 64
-    problems = inspect(argv[1])
+    development_files = tuple(args.development_files or DEFAULT_DEVELOPMENT_FILES)
+    problems = inspect(args.image, args.settings_module, development_files)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         return 1
-    print(f"{argv[1]}: user, entrypoint, env and layers as promised")
+    print(f"{args.image}: user, entrypoint, env and layers as promised")
     return 0
 
 

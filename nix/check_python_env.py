@@ -6,6 +6,9 @@ environments (checks.python-env-*); one line per problem, exit 1.
 
 usage: python check_python_env.py UV_LOCK ENV_DIR [--group NAME]... [--psycopg-impl IMPL]
 
+IMPL is c, binary or python; `auto` expects the one the lock puts in the environment
+(psycopg-c: c, psycopg-binary: binary) and checks nothing when it puts neither.
+
 ENV_DIR is a virtualenv (or any prefix with lib/python3.*/site-packages and bin/python).
 """
 
@@ -141,6 +144,15 @@ def psycopg_problems(env: Path, wanted: str) -> list[str]:
     return []
 
 
+def expected_psycopg_impl(expected: dict[str, str]) -> str | None:
+    """The implementation psycopg loads when the environment holds `expected`."""
+    if "psycopg-c" in expected:
+        return "c"
+    if "psycopg-binary" in expected:
+        return "binary"
+    return None
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="check_python_env.py")
     parser.add_argument("lock", type=Path)
@@ -158,8 +170,11 @@ def main(argv: list[str]) -> int:
         print(f"check_python_env: {error}", file=sys.stderr)
         return EXIT_USAGE
     problems = version_problems(expected, present)
-    if args.psycopg_impl:
-        problems += psycopg_problems(args.env, args.psycopg_impl)
+    impl = args.psycopg_impl
+    if impl == "auto":
+        impl = expected_psycopg_impl(expected)
+    if impl:
+        problems += psycopg_problems(args.env, impl)
     for problem in problems:
         print(f"{problem}. Hint: rebuild the environment from uv.lock", file=sys.stderr)
     if problems:

@@ -1,14 +1,14 @@
-# `nix flake check`: the test suite in the sandbox, the built image's metadata, the Python
-# environments against uv.lock, formatting, and on x86_64-linux NixOS VMs: one runs the
-# image, one services.keelson.
+# This repository's `nix flake check`, besides the library's checks of the example project
+# (./project-checks.nix: the image's metadata, its Python environment against uv.lock):
+# the whole test suite in the sandbox, the dev environment against uv.lock, formatting,
+# and on x86_64-linux NixOS VMs: one runs the image, one services.keelson.
 {
   lib,
   stdenv,
   stdenvNoCC,
   runCommand,
   callPackage,
-  pythonEnv,
-  pythonTestEnv,
+  pythonDevEnv,
   postgresql,
   front,
   redis,
@@ -19,13 +19,10 @@
   version,
 }:
 let
-  withPython = {
-    nativeBuildInputs = [ pythonEnv ];
-  };
-  # check_python_env.py reads markers with `packaging`, a test tool: it runs on the test
+  # check_python_env.py reads markers with `packaging`, a test tool: it runs on the dev
   # environment's interpreter and inspects the environment it is given.
-  withTestPython = {
-    nativeBuildInputs = [ pythonTestEnv ];
+  withDevPython = {
+    nativeBuildInputs = [ pythonDevEnv ];
   };
   withNixfmt = {
     nativeBuildInputs = [ nixfmt ];
@@ -47,7 +44,7 @@ in
     name = "keelson-pytest-${version}";
     src = ../.;
     nativeBuildInputs = [
-      pythonTestEnv
+      pythonDevEnv
       postgresql
       # nginx, the front `boot serve` starts (nix/front.nix, as on the boot's PATH).
       front
@@ -71,23 +68,10 @@ in
     installPhase = "touch $out";
   };
 
-  # Opens the built tarball: not root, the entrypoint, the env, no development files.
-  image-metadata = runCommand "keelson-image-metadata-${version}" withPython ''
-    python ${./check_image.py} ${image}
-    touch $out
-  '';
-
-  # The image's environment is exactly uv.lock's runtime and `image` group, at the lock's
-  # versions, and psycopg runs its C implementation (psycopg-c on nixpkgs' libpq).
-  python-env-image = runCommand "keelson-python-env-image-${version}" withTestPython ''
-    python ${./check_python_env.py} ${../uv.lock} ${pythonEnv} --group image --psycopg-impl c
-    touch $out
-  '';
-
-  # The pytest check's environment: the same, plus the `dev` group (the dev shell's is this
-  # one with keelson editable).
-  python-env-dev = runCommand "keelson-python-env-dev-${version}" withTestPython ''
-    python ${./check_python_env.py} ${../uv.lock} ${pythonTestEnv} \
+  # The pytest check's environment: the image's, plus the `dev` group (the dev shell's is
+  # this one with keelson editable), psycopg on its C implementation.
+  python-env-dev = runCommand "keelson-python-env-dev-${version}" withDevPython ''
+    python ${./check_python_env.py} ${../uv.lock} ${pythonDevEnv} \
       --group image --group dev --psycopg-impl c
     touch $out
   '';

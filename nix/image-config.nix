@@ -1,11 +1,16 @@
 # The image's runtime configuration (the OCI config's `config` object). A pure function
 # of store paths and strings, so tests evaluate it with dummy paths and no nixpkgs.
+# ./project.nix documents the arguments it passes on (name, settingsModule, version,
+# revision, sourceUrl).
 {
+  name,
   boot,
-  backend,
+  source,
   static,
+  settingsModule,
   version,
   revision,
+  # null: the image names no source repository.
   sourceUrl,
 }:
 let
@@ -14,10 +19,10 @@ in
 {
   Entrypoint = [ "${boot}/bin/boot" ];
   User = "10001:10001";
-  # The boot script treats its working directory as the backend root.
-  WorkingDir = "${backend}";
+  # The boot script treats its working directory as the project root.
+  WorkingDir = "${source}";
   Env = [
-    "DJANGO_SETTINGS_MODULE=config.settings.production"
+    "DJANGO_SETTINGS_MODULE=${settingsModule}"
     "PYTHONUNBUFFERED=1"
     "PYTHONDONTWRITEBYTECODE=1"
     # Collected at build time (./static.nix); no replica collects at boot.
@@ -45,10 +50,10 @@ in
     Retries = 3;
   };
   Labels = {
-    "org.opencontainers.image.title" = "keelson";
-    "org.opencontainers.image.description" = "Keelson Django backend";
+    "org.opencontainers.image.title" = name;
+    "org.opencontainers.image.description" = "${name}, a Django project served by Keelson";
     "org.opencontainers.image.version" = version;
     "org.opencontainers.image.revision" = revision;
-    "org.opencontainers.image.source" = sourceUrl;
-  };
+  }
+  // (if sourceUrl == null then { } else { "org.opencontainers.image.source" = sourceUrl; });
 }

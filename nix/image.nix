@@ -1,11 +1,13 @@
 # The OCI image: `nix build .#image && docker load < result`. Layered by store path
 # (shared layers between releases), `created` at its reproducible default, so two builds
-# of the same commit give the same digest.
+# of the same commit give the same digest. Named `name:version`.
 {
   dockerTools,
+  name,
   boot,
-  backend,
+  source,
   static,
+  settingsModule,
   version,
   revision,
   sourceUrl,
@@ -13,9 +15,11 @@
 let
   config = import ./image-config.nix {
     inherit
+      name
       boot
-      backend
+      source
       static
+      settingsModule
       version
       revision
       sourceUrl
@@ -30,7 +34,7 @@ let
   };
 in
 dockerTools.buildLayeredImage {
-  name = "keelson";
+  inherit name;
   tag = version;
   # `boot` itself is linked as /bin/boot (and PATH=/bin): operators run
   # `docker exec <container> boot manage ...` without knowing its store path.

@@ -1,6 +1,8 @@
 # services.keelson: the service description (./service-config.nix) as NixOS units, a
 # declared system user, and optionally a local PostgreSQL reached by peer authentication.
-# `packagesFor system` gives the flake's packages (boot, backend, static) for a system.
+# keelson.lib.nixosModule { packagesFor }: `packagesFor system` gives a project's packages
+# for a system (at least boot, source and static, as keelson.lib.mkProject builds them),
+# the options' defaults.
 { packagesFor }:
 {
   config,
@@ -37,7 +39,7 @@ let
 
   units = import ./service-config.nix {
     boot = [ (lib.getExe cfg.package) ];
-    workingDirectory = "${cfg.backend}";
+    workingDirectory = "${cfg.source}";
     staticRoot = "${cfg.staticFiles}";
     settings = databaseSettings // { GUNICORN_BIND = cfg.listen; } // cfg.settings;
     inherit (cfg) secretFiles roles user;
@@ -68,21 +70,21 @@ in
     package = mkOption {
       type = types.package;
       default = packages.boot;
-      defaultText = lib.literalExpression "keelson.packages.\${system}.boot";
+      defaultText = lib.literalExpression "(packagesFor system).boot";
       description = "The boot (`boot serve`, `boot migrate`, `boot check`).";
     };
 
-    backend = mkOption {
+    source = mkOption {
       type = types.package;
-      default = packages.backend;
-      defaultText = lib.literalExpression "keelson.packages.\${system}.backend";
-      description = "The backend's production files: the boot's working directory.";
+      default = packages.source;
+      defaultText = lib.literalExpression "(packagesFor system).source";
+      description = "The project's production files: the boot's working directory.";
     };
 
     staticFiles = mkOption {
       type = types.package;
       default = packages.static;
-      defaultText = lib.literalExpression "keelson.packages.\${system}.static";
+      defaultText = lib.literalExpression "(packagesFor system).static";
       description = "Static files collected at build time (STATIC_ROOT; nothing is collected at start).";
     };
 

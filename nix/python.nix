@@ -1,15 +1,21 @@
-# A Python environment built by uv2nix from uv.lock on python313: exactly the versions
-# `uv sync` installs off Nix, and the keelson package itself (the workspace's project,
-# built from src/ with the build system pyproject.toml names).
+# A Python environment built by uv2nix from a project's uv.lock on python313: exactly the
+# versions `uv sync` installs off Nix. keelson itself is always built from this flake's own
+# source (keelsonSource), whatever source the project's lock names for it (an index, git,
+# a path): the flake input and the lock must then name the same version, which is checked
+# here.
 #
-#   groups: uv.lock's dependency groups on top of the runtime dependencies. The image
-#   takes [ "image" ] (psycopg's C implementation); the dev shell and the checks add "dev".
-#   Never "off-nix": its tools come from nixpkgs in the Nix environments.
+#   workspaceRoot: the uv project (pyproject.toml, uv.lock and what a package project
+#   builds from). For this repository it is keelsonSource itself.
+#
+#   groups: uv.lock's dependency groups on top of the runtime dependencies (the image's
+#   and the dev environment's; ./project.nix).
+#
+#   pythonOverlay: the project's own uv2nix overrides, applied last.
 #
 #   editableRoot: null (the image, the checks) installs keelson as a wheel built from its
-#   source: the environment carries the package and needs no checkout. The dev shell
-#   passes "$REPO_ROOT" (its shellHook sets it): keelson is installed editable from the
-#   checkout's src/, so an edit takes effect without rebuilding the environment.
+#   source: the environment carries the package and needs no checkout. Keelson's own dev
+#   shell passes "$REPO_ROOT" (its shellHook sets it): keelson is installed editable from
+#   the checkout's src/, so an edit takes effect without rebuilding the environment.
 {
   lib,
   pkgs,
@@ -18,23 +24,47 @@
   pyproject-nix,
   uv2nix,
   pyproject-build-systems,
+  keelsonSource,
   keelsonVersion,
+  workspaceRoot,
+  name,
+  version,
+  pythonOverlay,
   groups,
   editableRoot ? null,
 }:
 let
-  # What ./workspace-files.nix names, nothing else of the repository.
-  workspaceRoot = lib.fileset.toSource {
-    root = ../.;
-    fileset = lib.fileset.unions (map (name: ../. + "/${name}") (import ./workspace-files.nix));
-  };
-
   workspace = uv2nix.lib.workspace.loadWorkspace { inherit workspaceRoot; };
 
   # Wheels where uv.lock has them; packages that ship only an sdist are built from it,
-  # with ./python-overrides.nix where the lock alone is not enough. keelson is built from
-  # workspaceRoot with hatchling, which pyproject-build-systems provides (as a wheel too).
+  # with ./python-overrides.nix where the lock alone is not enough.
   lockOverlay = workspace.mkPyprojectOverlay { sourcePreference = "wheel"; };
+
+  lockedKeelson = builtins.filter (package: package.name == "keelson") (
+    (lib.importTOML (workspaceRoot + "/uv.lock")).package or [ ]
+  );
+  lockedKeelsonVersion =
+    if lockedKeelson == [ ] then
+      throw "${toString workspaceRoot}/uv.lock has no keelson. Hint: uv add keelson (docs/ADOPTING.md), then uv lock."
+    else
+      (builtins.head lockedKeelson).version;
+
+  # keelson as its own workspace declares it (built from src/ with hatchling, which
+  # pyproject-build-systems provides), in place of the project lock's entry.
+  keelsonWorkspace = uv2nix.lib.workspace.loadWorkspace { workspaceRoot = keelsonSource; };
+  keelsonOverlay =
+    final: prev:
+    let
+      fromFlake =
+        (keelsonWorkspace.mkPyprojectOverlay { sourcePreference = "wheel"; } final prev).keelson;
+    in
+    {
+      keelson =
+        if lockedKeelsonVersion == keelsonVersion then
+          fromFlake
+        else
+          throw "uv.lock has keelson ${lockedKeelsonVersion} but the flake input keelson is ${keelsonVersion}. Hint: make both name the same release: uv lock --upgrade-package keelson, or nix flake update keelson (docs/UPGRADING.md).";
+    };
 
   # What workspace.mkEditablePyprojectOverlay does, without it: it splits the workspace
   # root as a path, and ours is a fileset's source. keelson is the workspace's root
@@ -69,22 +99,24 @@ let
       [
         pyproject-build-systems.overlays.wheel
         lockOverlay
+        keelsonOverlay
         (import ./python-overrides.nix { inherit libpq; })
       ]
       ++ lib.optional (editableRoot != null) editableOverlay
+      ++ [ pythonOverlay ]
     )
   );
 
-  # Every workspace project (here: keelson) with the requested groups.
+  # Every workspace project with the requested groups.
   dependencies = lib.mapAttrs (_: _: groups) workspace.deps.default;
 
-  name = lib.concatStringsSep "-" (
+  envName = lib.concatStringsSep "-" (
     [
-      "keelson-python"
-      keelsonVersion
+      "${name}-python"
+      version
     ]
     ++ groups
     ++ lib.optional (editableRoot != null) "editable"
   );
 in
-pythonSet.mkVirtualEnv name dependencies
+pythonSet.mkVirtualEnv envName dependencies

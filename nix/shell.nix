@@ -4,7 +4,7 @@
 # tests run here as in CI, nixfmt, and uv to change the lock. Development settings (SQLite).
 {
   mkShell,
-  pythonDevEnv,
+  pythonEditableEnv,
   postgresql,
   redis,
   shellcheck,
@@ -14,7 +14,7 @@
 }:
 mkShell {
   packages = [
-    pythonDevEnv
+    pythonEditableEnv
     postgresql
     redis
     shellcheck
@@ -32,7 +32,7 @@ mkShell {
   UV_PYTHON = python313.interpreter;
 
   shellHook = ''
-    # The editable keelson's source: pythonDevEnv finds src/ below it (the checkout's
+    # The editable keelson's source: pythonEditableEnv finds src/ below it (the checkout's
     # root, wherever `nix develop` runs in it).
     REPO_ROOT=$(git rev-parse --show-toplevel 2>/dev/null || pwd)
     export REPO_ROOT

@@ -4,16 +4,19 @@
 {
   runCommand,
   pythonEnv,
-  backend,
+  source,
+  name,
   version,
+  settingsModule,
+  staticEnv,
 }:
 let
   attrs = {
     nativeBuildInputs = [ pythonEnv ];
-    env = import ./static-env.nix;
+    env = import ./static-env.nix { inherit settingsModule; } // staticEnv;
   };
 in
-runCommand "keelson-static-${version}" attrs ''
-  cd ${backend}
+runCommand "${name}-static-${version}" attrs ''
+  cd ${source}
   STATIC_ROOT="$out" python manage.py collectstatic --noinput --verbosity 1
 ''

@@ -14,8 +14,10 @@ STATIC = "/nix/store/22222222222222222222222222222222-keelson-static-0.1.0"
 def config(nix_eval) -> dict:
     return nix_eval(
         f"""import {nix_path(NIX_DIR / "image-config.nix")} {{
+          name = "keelson";
+          settingsModule = "config.settings.production";
           boot = {nix_string(BOOT)};
-          backend = {nix_string(BACKEND)};
+          source = {nix_string(BACKEND)};
           static = {nix_string(STATIC)};
           version = "0.1.0";
           revision = "0123456789abcdef";
@@ -68,3 +70,22 @@ def test_the_labels_carry_version_revision_and_source(config: dict) -> None:
     assert labels["org.opencontainers.image.version"] == "0.1.0"
     assert labels["org.opencontainers.image.revision"] == "0123456789abcdef"
     assert labels["org.opencontainers.image.source"] == "https://example.org/keelson"
+
+
+def test_a_project_names_its_image_and_settings_and_may_name_no_source(nix_eval) -> None:
+    config = nix_eval(
+        f"""import {nix_path(NIX_DIR / "image-config.nix")} {{
+          name = "mysite";
+          settingsModule = "mysite.settings.production";
+          boot = {nix_string(BOOT)};
+          source = {nix_string(BACKEND)};
+          static = {nix_string(STATIC)};
+          version = "1.4.0";
+          revision = "dirty";
+          sourceUrl = null;
+        }}"""
+    )
+    env = dict(entry.split("=", 1) for entry in config["Env"])
+    assert env["DJANGO_SETTINGS_MODULE"] == "mysite.settings.production"
+    assert config["Labels"]["org.opencontainers.image.title"] == "mysite"
+    assert "org.opencontainers.image.source" not in config["Labels"]

@@ -167,3 +167,12 @@ def test_the_environment_running_the_tests_is_the_locks() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "packages of uv.lock, at its versions" in result.stdout
+
+
+def test_auto_expects_the_implementation_the_lock_installs() -> None:
+    # The dev group's psycopg[binary], or image's psycopg[c] where Nix builds it: psycopg
+    # prefers c, then binary, and this environment loads the one the lock put there.
+    result = run_check(
+        REPO / "uv.lock", Path(sys.prefix), *this_environments_groups(), "--psycopg-impl", "auto"
+    )
+    assert result.returncode == 0, result.stderr

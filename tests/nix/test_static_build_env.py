@@ -6,18 +6,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nixexpr import NIX_DIR, nix_path
+from nixexpr import static_build_env
 from processes import base_env, manage
 
 
 def test_the_placeholders_are_named_as_build_only(nix_eval) -> None:
-    env = nix_eval(f"import {nix_path(NIX_DIR / 'static-env.nix')}")
+    env = static_build_env()
     for name in ("SECRET_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD"):
         assert "build-only" in env[name], name
 
 
 def test_collectstatic_runs_with_the_build_env_and_no_database(nix_eval, tmp_path: Path) -> None:
-    build_env = nix_eval(f"import {nix_path(NIX_DIR / 'static-env.nix')}")
+    build_env = static_build_env()
     static_root = tmp_path / "static"
     env = base_env({**build_env, "STATIC_ROOT": str(static_root), "POSTGRES_HOST": "192.0.2.1"})
 

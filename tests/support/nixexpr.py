@@ -71,11 +71,12 @@ def function_args(path: Path) -> list[str]:
 
 
 def selected_backend_files(backend: Path) -> list[str]:
-    """The files of `backend` that nix/source-rule.nix selects, walked as builtins.path
-    applies a filter (a directory left out is not entered)."""
+    """The files of `backend` that nix/source-rule.nix selects with the library's default
+    arguments (nix/project-defaults.nix), walked as builtins.path applies a filter (a
+    directory left out is not entered)."""
     expression = f"""
     let
-      keep = import {nix_path(NIX_DIR / "source-rule.nix")};
+      keep = import {nix_path(NIX_DIR / "source-rule.nix")} {project_defaults()};
       walk = dir: prefix:
         let entries = builtins.readDir dir; in
         builtins.concatLists (map (name:
@@ -90,6 +91,16 @@ def selected_backend_files(backend: Path) -> list[str]:
     in walk {nix_path(backend)} ""
     """
     return sorted(nix_eval(expression))
+
+
+def project_defaults() -> str:
+    """The Nix expression of the library's defaults (nix/project-defaults.nix)."""
+    return f"(import {nix_path(NIX_DIR / 'project-defaults.nix')})"
+
+
+def static_build_env() -> dict[str, str]:
+    """nix/static-env.nix's environment for the library's default settings module."""
+    return nix_eval(f"import {nix_path(NIX_DIR / 'static-env.nix')} {project_defaults()}")
 
 
 def workspace_files() -> list[str]:

@@ -41,7 +41,9 @@ from nixexpr import (
     nix_attrs,
     nix_eval,
     nix_path,
+    project_defaults,
     selected_backend_files,
+    static_build_env,
     workspace_files,
 )
 
@@ -63,7 +65,14 @@ STORE_PATHS = {
     "front": f"{PREFIX}/front",
 }
 # The files whose contents decide the image (besides the backend and the lock).
-NIX_INPUTS = ("image-config.nix", "boot.nix", "boot.sh", "source-rule.nix", "static-env.nix")
+NIX_INPUTS = (
+    "image-config.nix",
+    "boot.nix",
+    "boot.sh",
+    "source-rule.nix",
+    "static-env.nix",
+    "project-defaults.nix",
+)
 UV_IN_ROOT = "/tmp/uv"
 
 
@@ -145,7 +154,16 @@ def source_url() -> str:
 def image_config() -> dict[str, Any]:
     """nix/image-config.nix over this image's paths: the config under test is Nix's."""
     names = function_args(NIX_DIR / "image-config.nix")
-    values = {"version": VERSION, "revision": revision(), "sourceUrl": source_url(), **STORE_PATHS}
+    values = {
+        # What flake.nix passes the library for the example project.
+        "name": "keelson",
+        "settingsModule": nix_eval(f"{project_defaults()}.settingsModule"),
+        "version": VERSION,
+        "revision": revision(),
+        "sourceUrl": source_url(),
+        "source": STORE_PATHS["backend"],
+        **STORE_PATHS,
+    }
     missing = [name for name in names if name not in values]
     if missing:
         raise SystemExit(
@@ -240,7 +258,7 @@ def build_root(
     )  # fmt: skip
 
     log("static files, collected with nix/static-env.nix")
-    static_env = nix_eval(f"import {nix_path(NIX_DIR / 'static-env.nix')}")
+    static_env = static_build_env()
     in_root(
         f"{python_env}/bin/python", "manage.py", "collectstatic", "--noinput", "--verbosity", "0",
         env={**static_env, "STATIC_ROOT": STORE_PATHS["static"]},
