@@ -1,0 +1,1 @@
+"""The site's configuration: settings, URLs, the WSGI entry point and its own variables."""

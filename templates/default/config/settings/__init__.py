@@ -1,0 +1,1 @@
+"""Settings: base (shared), production (PostgreSQL, the image), local (SQLite), test."""

@@ -1,0 +1,1 @@
+"""The site's one app: pages, listed at /."""
