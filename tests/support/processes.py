@@ -51,17 +51,23 @@ def manage(
 
 
 class Process:
-    """A long-running process whose stdout and stderr go to files in `log_dir`."""
+    """A long-running process in `cwd` (the example project unless told), its stdout and
+    stderr in files in `log_dir`."""
 
     def __init__(
-        self, argv: list[str], env: dict[str, str], log_dir: Path, name: str = "proc"
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        log_dir: Path,
+        name: str = "proc",
+        cwd: Path = BACKEND,
     ) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.stdout_path = log_dir / f"{name}.stdout"
         self.stderr_path = log_dir / f"{name}.stderr"
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.popen = subprocess.Popen(
-                argv, cwd=BACKEND, env=env, stdout=out, stderr=err, start_new_session=True
+                argv, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True
             )
         self.started = time.monotonic()
 
