@@ -20,6 +20,7 @@ here."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -329,6 +330,24 @@ def test_check_deploy_finds_nothing_even_at_warning_level(
     result = keelson(project, env, "manage", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout
+
+
+@pytest.mark.slow
+def test_without_its_settings_module_the_project_is_told_to_name_it(
+    project: Project, database: dict[str, str], tmp_path: Path
+) -> None:
+    env = production_env(project, database, tmp_path)
+    del env["DJANGO_SETTINGS_MODULE"]
+    result = keelson(project, env, "check")
+    assert result.returncode == 78, result.stdout + result.stderr
+    # The boot's own lines are JSON on stdout.
+    messages = [json.loads(line)["message"] for line in result.stdout.splitlines()]
+    assert messages == [
+        "DJANGO_SETTINGS_MODULE names 'config.settings.production' (the default when unset), "
+        "which does not exist here. Hint: set it to this project's production settings, "
+        "e.g. DJANGO_SETTINGS_MODULE=mysite.settings_production, and run keelson in the "
+        "directory of manage.py"
+    ]
 
 
 @pytest.mark.slow
