@@ -4,6 +4,7 @@ variable around it, and .env.example parses the same in bash and in a dotenv par
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -14,7 +15,7 @@ from dotenv import dotenv_values
 from processes import REPO
 
 from keelson.contract.core import BY_NAME, CONTRACT, every_name, validate
-from keelson.contract.env import ConfigError
+from keelson.contract.env import ConfigError, Env
 from keelson.contract.render import env_example, markdown_tables, tables_block
 
 ENV_EXAMPLE = REPO / ".env.example"
@@ -169,4 +170,28 @@ def test_the_postgres_password_is_required_unless_the_host_is_a_unix_socket_dire
     assert refused.value.lines == [
         "POSTGRES_PASSWORD is missing (set POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE). "
         "Hint: the password of POSTGRES_USER (see .env.example)"
+    ]
+
+
+def test_a_missing_default_settings_module_asks_for_the_projects_own() -> None:
+    """The default names the example's module: a project of another name (startproject's
+    `mysite`) that left DJANGO_SETTINGS_MODULE unset must not be told to use it."""
+    var = dataclasses.replace(
+        BY_NAME["DJANGO_SETTINGS_MODULE"], default="no_such_project.settings.production"
+    )
+    for environ in ({}, {"DJANGO_SETTINGS_MODULE": "no_such_project.settings.production"}):
+        env = Env(environ)
+        assert var.kind.read(env, var) == "no_such_project.settings.production"
+        assert env.problems == [
+            "DJANGO_SETTINGS_MODULE names 'no_such_project.settings.production' (the default "
+            "when unset), which does not exist here. Hint: set it to this project's "
+            "production settings, e.g. DJANGO_SETTINGS_MODULE=mysite.settings_production, "
+            "and run keelson in the directory of manage.py"
+        ]
+    # Another module that does not exist keeps the hint of the example's modules.
+    env = Env({"DJANGO_SETTINGS_MODULE": "no_such_project.settings.prod"})
+    var.kind.read(env, var)
+    assert env.problems == [
+        "DJANGO_SETTINGS_MODULE names 'no_such_project.settings.prod', which does not exist "
+        f"here. Hint: {var.hint}"
     ]

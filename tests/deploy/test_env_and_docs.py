@@ -22,7 +22,13 @@ from deploy_support import (
 
 BOOT_AND_RUNTIME = DOCS / "BOOT_AND_RUNTIME.md"
 TROUBLESHOOTING = DOCS / "TROUBLESHOOTING.md"
-OPERATOR_DOCS = ["DEPLOYMENT.md", "TROUBLESHOOTING.md", "ROOT_FILES_MAP.md", "ADOPTING.md"]
+OPERATOR_DOCS = [
+    "DEPLOYMENT.md",
+    "TROUBLESHOOTING.md",
+    "ROOT_FILES_MAP.md",
+    "ADOPTING.md",
+    "UPGRADING.md",
+]
 KEELSON_SERVICES = ("migrate", "web", "worker", "beat")
 
 EXIT_SECTION = re.compile(r"^(#+)\s.*\bexit codes?\b", re.IGNORECASE)

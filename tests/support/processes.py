@@ -51,7 +51,8 @@ def manage(
 
 
 class Process:
-    """A long-running process whose stdout and stderr go to files in `log_dir`."""
+    """A long-running process in `cwd` (the example project unless told), its stdout and
+    stderr in files in `log_dir`."""
 
     def __init__(
         self,

@@ -36,6 +36,11 @@ MASK = "********"
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 KNOWN_SETTINGS = "config.settings.production (the image) or config.settings.local (development)"
+DEFAULT_SETTINGS_HINT = (
+    "set it to this project's production settings, e.g. "
+    "DJANGO_SETTINGS_MODULE=mysite.settings_production, and run keelson in the directory "
+    "of manage.py"
+)
 
 
 @dataclass(frozen=True)
@@ -194,7 +199,16 @@ class SettingsModule(Kind):
             found = importlib.util.find_spec(name) is not None
         except (ImportError, ValueError):
             found = False
-        if not found:
+        if not found and name == var.default_value():
+            # The default is the example's module: a project of another name (the boot
+            # sets the default when the variable is unset) is told to name its own, not
+            # to use the default that is missing.
+            env.problem(
+                var.name,
+                f"names {name!r} (the default when unset), which does not exist here",
+                DEFAULT_SETTINGS_HINT,
+            )
+        elif not found:
             env.problem(var.name, f"names {name!r}, which does not exist here", var.hint)
         return name
 
