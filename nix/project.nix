@@ -42,8 +42,11 @@ in
   # e.g. [ "image" ] for a group holding "psycopg[c]". Default: [ ].
   groups ? [ ],
   # The groups the dev shell's and the checks' environment adds on top of `groups`.
-  # Default: [ "dev" ] (the group uv syncs by default).
-  devGroups ? [ "dev" ],
+  # Default: [ "dev" ] (the group uv syncs by default) when pyproject.toml declares it,
+  # else [ ].
+  devGroups ? lib.optional (
+    (lib.importTOML (workspaceRoot + "/pyproject.toml")).dependency-groups or { } ? dev
+  ) "dev",
   # uv2nix overrides of the project's own (final: prev: { ... }), applied after Keelson's
   # (psycopg-c against nixpkgs' libpq): build systems and native libraries for packages
   # uv.lock has no wheel of. Default: none.

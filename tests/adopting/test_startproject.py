@@ -24,6 +24,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -306,6 +307,34 @@ def test_the_pages_changes_apply_to_a_fresh_startproject(tmp_path: Path) -> None
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_pages_flake_names_the_projects_own_files(tmp_path: Path) -> None:
+    """The flake.nix the page writes is Nix, its settings module is the project's, and the
+    files it keeps out of the image are the development and test settings the page made."""
+    nix_instantiate = shutil.which("nix-instantiate")
+    if not nix_instantiate:
+        pytest.skip("nix-instantiate is not installed (scripts/bootstrap installs nix-bin)")
+    project = adopt(tmp_path, setup=False)
+    flake = project.root / "flake.nix"
+    parsed = subprocess.run(
+        [nix_instantiate, "--parse", str(flake)], capture_output=True, text=True, timeout=60
+    )
+    assert parsed.returncode == 0, parsed.stderr
+    text = flake.read_text(encoding="utf-8")
+    module = re.search(r'settingsModule = "([\w.]+)";', text)
+    assert module, "the page's flake names no settingsModule"
+    assert (project.root / (module[1].replace(".", "/") + ".py")).is_file(), module[1]
+    listed = re.search(r"developmentFiles = \[(.*?)\];", text, re.DOTALL)
+    assert listed, "the page's flake keeps no development settings out of the image"
+    kept_out = set(re.findall(r'"([^"]+)"', listed[1]))
+    made = {
+        str(path.relative_to(project.root))
+        for path in (project.root / PROJECT).glob("settings_*.py")
+        if path.stem != "settings_production"
+    }
+    assert made, "the page made no development or test settings"
+    assert kept_out == made
 
 
 # ---------------------------------------------------------------- installed with uv
