@@ -288,3 +288,15 @@ def test_the_template_pins_this_version_of_keelson() -> None:
     assert pinned == ([f"keelson=={VERSION}"], {"git": SOURCE_URL, "tag": f"v{VERSION}"}), (
         "the template's keelson version and tag are this pyproject.toml's version"
     )
+
+
+def test_the_templates_lock_and_flake_input_name_this_version_too() -> None:
+    # The Nix library refuses a lock whose keelson is not the flake input's: both are
+    # this release, as scripts/lock-template writes the lock.
+    lock = tomllib.loads((TEMPLATE / "uv.lock").read_text(encoding="utf-8"))
+    locked = [package for package in lock["package"] if package["name"] == "keelson"]
+    assert [package["version"] for package in locked] == [VERSION]
+    assert locked[0]["source"]["git"].startswith(f"{SOURCE_URL}?tag=v{VERSION}#")
+    flake = (TEMPLATE / "flake.nix").read_text(encoding="utf-8")
+    inputs = re.findall(r'inputs\.keelson\.url = "([^"]+)";', flake)
+    assert inputs == [f"github:keelson/keelson/v{VERSION}"]
