@@ -51,7 +51,12 @@ let
 
   # keelson as its own workspace declares it (built from src/ with hatchling, which
   # pyproject-build-systems provides), in place of the project lock's entry.
-  keelsonWorkspace = uv2nix.lib.workspace.loadWorkspace { workspaceRoot = keelsonSource; };
+  # For this repository the project is keelson itself: its workspace is loaded once.
+  keelsonWorkspace =
+    if workspaceRoot == keelsonSource then
+      workspace
+    else
+      uv2nix.lib.workspace.loadWorkspace { workspaceRoot = keelsonSource; };
   keelsonOverlay =
     final: prev:
     let
