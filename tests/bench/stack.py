@@ -196,9 +196,8 @@ def wait_for_workers(server: Server, count: int, timeout: float = 60.0) -> list[
 
 
 def worker_pids(server: Server) -> list[int]:
-    """The master's gunicorn workers: its children running the master's own executable
-    (behind the front, nginx is a child of the master too)."""
-    master = server.process.pid
+    """gunicorn's workers: the children running gunicorn's master's own executable."""
+    master = gunicorn_master(server.process.pid)
     try:
         executable = os.readlink(f"/proc/{master}/exe")
     except (FileNotFoundError, ProcessLookupError):
@@ -211,6 +210,22 @@ def worker_pids(server: Server) -> list[int]:
         except (FileNotFoundError, ProcessLookupError):
             continue
     return found
+
+
+def gunicorn_master(pid: int) -> int:
+    """The process gunicorn's arbiter runs in: `pid` itself (gunicorn started by hand),
+    or, when `pid` is the boot supervising nginx and gunicorn, its child that is not
+    nginx."""
+    kids = children(pid)
+    comms = {}
+    for child in kids:
+        try:
+            comms[child] = Path(f"/proc/{child}/comm").read_text().strip()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    if "nginx" not in comms.values():
+        return pid
+    return next((child for child, comm in comms.items() if comm != "nginx"), pid)
 
 
 def children(pid: int) -> list[int]:

@@ -103,10 +103,31 @@ class Served:
     env: dict[str, str]
     watch: Watch | None = None
 
+    # `boot serve`: the process supervises gunicorn's master and the front's nginx.
+    fronted: bool = False
+
+    def children(self, pid: int | None = None) -> set[int]:
+        pid = self.process.pid if pid is None else pid
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        try:
+            return {int(child) for child in children.read_text().split()}
+        except FileNotFoundError:
+            return set()
+
+    def gunicorn_master(self) -> int:
+        """The process gunicorn's arbiter runs in: the one started, or the boot's child
+        that is not nginx."""
+        if not self.fronted:
+            return self.process.pid
+        for pid in self.children():
+            with contextlib.suppress(FileNotFoundError):
+                if Path(f"/proc/{pid}/comm").read_text().strip() != "nginx":
+                    return pid
+        raise AssertionError("gunicorn's master is not among the boot's children")
+
     def workers(self) -> set[int]:
-        """The master's child processes: its workers."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return {int(pid) for pid in children.read_text().split()}
+        """gunicorn's workers: its master's child processes."""
+        return self.children(self.gunicorn_master())
 
 
 def secret_files_env(pg: PostgresServer, dbname: str, directory: Path) -> dict[str, str]:
@@ -186,11 +207,12 @@ def start_fronted(
     }
     env.update(overrides)
     name = f"fronted-{len(watch.processes)}"
-    served = Served(port, watch.process(fronted(env, directory, name=name)), env, watch)
+    served = Served(
+        port, watch.process(fronted(env, directory, name=name)), env, watch, fronted=True
+    )
     wait_for_status(port, "/health/", timeout=60)
     deadline = time.monotonic() + 30
-    # The master's children: its workers and the front's nginx master.
-    while len(served.workers()) < workers + 1:
+    while len(served.workers()) < workers:
         assert time.monotonic() < deadline, f"fewer than {workers} workers"
         time.sleep(0.02)
     return served

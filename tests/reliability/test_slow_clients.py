@@ -244,10 +244,10 @@ def test_sigterm_during_the_attack_drains_stops_the_front_then_gunicorn_in_fligh
 
 
 def nginx_master(served: Served) -> int:
-    for pid in served.workers():
+    for pid in served.children():
         if Path(f"/proc/{pid}/comm").read_text().strip() == "nginx":
             return pid
-    raise AssertionError("no nginx among the master's children")
+    raise AssertionError("no nginx among the boot's children")
 
 
 def test_a_front_that_dies_stops_gunicorn_and_exits_1(

@@ -31,7 +31,6 @@ from keelson.boot.interrupt import Interrupt
 from keelson.boot.log import BootLog
 from keelson.contract.core import BY_NAME, Values, read_one, validated
 from keelson.contract.env import ConfigError, one_line
-from keelson.logging import skip_unprinted_record_fields
 
 if TYPE_CHECKING:
     from keelson.boot.django_setup import DjangoSetup
@@ -190,14 +189,20 @@ def front_or_finish(boot: Boot) -> FrontConfig:
 def start_gunicorn(boot: Boot, application: Any, front: FrontConfig) -> int:
     from django.db import connections
 
+    from keelson.serve.gunicorn_hooks import not_ready_any_more
     from keelson.serve.gunicorn_settings import gunicorn_settings
-    from keelson.serve.server import Server
+    from keelson.serve.supervisor import serve
 
-    # Workers are forked from this process: none may inherit its database connection.
+    # gunicorn is forked from this process: it may not inherit its database connection.
     connections.close_all()
     boot.log.info("serve", "starting gunicorn behind the front")
-    Server(gunicorn_settings(boot.values), application, front).run()
-    return EXIT_OK
+    return serve(
+        gunicorn_settings(boot.values),
+        application,
+        front,
+        boot.values["DRAIN_SECONDS"],
+        not_ready_any_more,
+    )
 
 
 def migrate(boot: Boot) -> int:
@@ -410,7 +415,6 @@ def contract(log: BootLog, args: list[str]) -> int:
 
 
 def run(argv: list[str]) -> int:
-    skip_unprinted_record_fields()
     log = BootLog(STARTED)
     name, args = (argv[0], argv[1:]) if argv else ("serve", [])
     if name in ("-h", "--help", "help"):

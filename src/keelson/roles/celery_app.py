@@ -26,7 +26,7 @@ class RequestWithId(Request):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        request_id = self._request_dict.get(REQUEST_ID_HEADER)
+        request_id = self.request_dict.get(REQUEST_ID_HEADER)
         request_id_var.set(request_id if isinstance(request_id, str) else None)
 
 

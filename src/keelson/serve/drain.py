@@ -1,21 +1,28 @@
 """The drain: on SIGTERM /ready/ answers 503 at once, every other request is still served
-for DRAIN_SECONDS, then gunicorn stops gracefully.
+for DRAIN_SECONDS, then the server stops gracefully.
 
 Load balancers and Kubernetes' endpoints take seconds to stop sending requests to a pod
 that is going away; a server that stopped accepting at SIGTERM would refuse what they
-still send (the 502s of a rolling deploy). The master holds one shared byte, mapped
-before any worker forks: it sets it on SIGTERM and every worker reads it on /ready/ (one
-memory read, no system call).
+still send (the 502s of a rolling deploy). The process that gets SIGTERM holds one shared
+byte, mapped before any worker forks: it sets it on SIGTERM and every worker reads it on
+/ready/ (one memory read, no system call).
+
+Who gets SIGTERM: the boot's supervisor (keelson.serve.supervisor), which ends the drain
+by stopping the front and then gunicorn; or, for a gunicorn started by hand
+(keelson.gunicorn_config), gunicorn's master, where `drain_then_hand_over` lets SIGTERM
+reach gunicorn's own handler (its documented graceful stop) once the drain is over.
 """
 
 from __future__ import annotations
 
 import logging
 import mmap
+import os
 import signal
 import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from types import FrameType
 
 logger = logging.getLogger("gunicorn.error")
 
@@ -23,7 +30,7 @@ _flag: mmap.mmap | None = None
 
 
 def prepare() -> None:
-    """Map the shared flag. Call in the master before workers fork (once)."""
+    """Map the shared flag. Call before any worker forks (once)."""
     global _flag
     if _flag is None:
         _flag = mmap.mmap(-1, 1)
@@ -38,69 +45,56 @@ def start_draining() -> None:
         _flag[0] = 1
 
 
-# Called in the master's main loop when the drain is over, before gunicorn's graceful
-# stop: what must stop accepting before the workers do (a front server) registers here.
-_drain_end: list[Callable[[], None]] = []
+class Drain:
+    """What SIGTERM does, wherever it is received: the first one starts the drain, the
+    one after it (or the first, with DRAIN_SECONDS=0) means stop now."""
 
+    def __init__(
+        self, seconds: int, on_drain: Callable[[], None] | None, log: logging.Logger = logger
+    ) -> None:
+        self.seconds = seconds
+        self.on_drain = on_drain
+        self.log = log
+        # When the drain is over (time.monotonic()); None until SIGTERM.
+        self.ends_at: float | None = None
 
-def at_drain_end(step: Callable[[], None]) -> None:
-    """Run `step` once the drain period is over (or at once with DRAIN_SECONDS=0, or at a
-    second SIGTERM), in the master, before gunicorn stops its workers gracefully. Steps
-    run in the order registered; one that raises is logged and the stop goes on."""
-    _drain_end.append(step)
-
-
-def end_drain() -> None:
-    for step in _drain_end:
-        try:
-            step()
-        except Exception:
-            logger.exception("a drain-end step failed (%s); the graceful stop goes on", step)
-
-
-def take_over_sigterm(
-    arbiter: Any, seconds: int, on_drain: Callable[[], None] | None = None
-) -> None:
-    """Make the arbiter's SIGTERM drain for `seconds`, then stop as gunicorn does.
-
-    gunicorn's master handles signals in its main loop by name (`handle_term`): the first
-    SIGTERM sets the flag and starts a timer; when it fires (or at a second SIGTERM) the
-    drain-end steps run, then the original handler: stop accepting, let in-flight
-    requests finish within GUNICORN_GRACEFUL_TIMEOUT, exit 0. With `seconds` 0 SIGTERM
-    runs the drain-end steps and stops at once.
-    """
-    graceful_stop = arbiter.handle_term
-    ended = False
-
-    def end_then_stop() -> None:
-        nonlocal ended
-        if not ended:
-            ended = True
-            end_drain()
-        graceful_stop()
-
-    def drain_then_stop() -> None:
-        if seconds <= 0 or draining():
-            if seconds > 0:
-                logger.info("drain over: graceful stop")
-            end_then_stop()
-            return
+    def sigterm(self) -> bool:
+        """True: stop now. False: the drain has just begun (until `ends_at`)."""
+        if self.seconds <= 0 or self.ends_at is not None:
+            if self.seconds > 0:
+                self.log.info("drain over: graceful stop")
+            return True
         start_draining()
-        if on_drain is not None:
-            on_drain()
-        logger.info(
+        self.ends_at = time.monotonic() + self.seconds
+        if self.on_drain is not None:
+            self.on_drain()
+        self.log.info(
             "SIGTERM: draining for %s s (DRAIN_SECONDS): /ready/ answers 503, every other "
             "request is served; then graceful stop",
-            seconds,
+            self.seconds,
         )
-        timer = threading.Timer(seconds, stop_now, args=(arbiter,))
+        return False
+
+
+def drain_then_hand_over(drain: Drain) -> None:
+    """In gunicorn's master, from its `when_ready` hook: SIGTERM drains first.
+
+    The handler gunicorn gave Python's signal module for SIGTERM is kept and called, as
+    the kernel would call it, once the drain is over (or at a second SIGTERM); gunicorn
+    then stops as its documentation says of SIGTERM: stop accepting, let in-flight
+    requests finish within GUNICORN_GRACEFUL_TIMEOUT, exit 0. The end of the drain is a
+    SIGTERM this process sends itself, so the handler always runs in the main thread.
+    """
+    gunicorn_handler = signal.getsignal(signal.SIGTERM)
+    if not callable(gunicorn_handler):
+        return
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if drain.sigterm():
+            gunicorn_handler(signum, frame)
+            return
+        timer = threading.Timer(drain.seconds, os.kill, args=(os.getpid(), signal.SIGTERM))
         timer.daemon = True
         timer.start()
 
-    arbiter.handle_term = drain_then_stop
-
-
-def stop_now(arbiter: Any) -> None:
-    """Queue a SIGTERM for the master's loop as its own signal handler does."""
-    arbiter.SIG_QUEUE.append(signal.SIGTERM)
-    arbiter.wakeup()
+    signal.signal(signal.SIGTERM, handle)

@@ -1,5 +1,5 @@
 """Gunicorn's server hooks: keep the preloaded application shared, recycle workers
-cheaply, serve metrics from the master, drain on SIGTERM.
+cheaply, serve metrics from the master.
 
 Workers are recycled after GUNICORN_MAX_REQUESTS requests. Measured with tests/bench on
 a 2-core machine, one recycle cost about 80 ms of CPU, as much as the requests it
@@ -9,7 +9,9 @@ two processes had shared.
 
 keelson.serve.gunicorn_settings sets these hooks, for the boot's gunicorn (keelson.serve.server)
 and for one started by hand (keelson.gunicorn_config), both after
-keelson.serve.observability.prepare_observability.
+keelson.serve.observability.prepare_observability. The drain is not a hook: the boot's
+supervisor runs it (keelson.serve.supervisor), and keelson.gunicorn_config adds it to
+`when_ready` for a gunicorn started by hand (keelson.serve.drain).
 """
 
 from __future__ import annotations
@@ -35,15 +37,11 @@ def on_starting(server: Any) -> None:
 
 
 def when_ready(server: Any) -> None:
-    """Before the first worker is forked: start the metrics listener, take over SIGTERM
-    for the drain, and freeze the preloaded application."""
+    """Before the first worker is forked: start the metrics listener and freeze the
+    preloaded application."""
     chosen = observability.chosen
     if chosen is not None and chosen.metrics_on:
         start_metrics(server, chosen.metrics_bind, chosen.metrics_dir)
-    if chosen is not None:
-        from keelson.serve import drain
-
-        drain.take_over_sigterm(server, chosen.drain_seconds, on_drain=not_ready_any_more)
     if _starting_at is not None:
         from keelson.serve.metrics.boot import record_boot_step
 
@@ -78,6 +76,7 @@ def start_metrics(server: Any, bind: str, directory: str) -> None:
 
 
 def not_ready_any_more() -> None:
+    """The drain began: keelson_ready says 0 at once."""
     from keelson.serve.metrics.middleware import ready_recorder
 
     record = ready_recorder()

@@ -56,8 +56,24 @@ class JsonAccessLogger(Logger):
             "request_id": response_request_id(resp.headers),
             "user_agent": environ.get("HTTP_USER_AGENT"),
         }
+        log = self.access_log
         try:
-            self.access_log.info("%s %s %s", method, path, status, extra=fields)
+            if log.isEnabledFor(logging.INFO):
+                # A record made and handled directly (logging's documented makeRecord and
+                # handle): Logger.info would first look up its caller's file and line,
+                # which no access line prints, once per request.
+                log.handle(
+                    log.makeRecord(
+                        log.name,
+                        logging.INFO,
+                        "",
+                        0,
+                        "%s %s %s",
+                        (method, path, status),
+                        None,
+                        extra=fields,
+                    )
+                )
         except Exception:
             self.error_log.exception("could not write the access log line")
 
@@ -72,15 +88,17 @@ class JsonAccessLogger(Logger):
         if not isinstance(error, SystemExit) or not args:
             self.error_log.exception(msg, *args, **kwargs)
             return
+        # The request as gunicorn names it: its method and URI (the URI alone before 24).
+        request = " ".join(map(str, args))
         if error.code == 1:
             self.error_log.error(
                 "request cut off: %s outlived GUNICORN_TIMEOUT (%s s); its worker exits and gunicorn starts a replacement",
-                args[0],
+                request,
                 self.cfg.timeout,
             )
         else:
             self.error_log.error(
-                "request cut off: %s was being served when its worker was told to quit", args[0]
+                "request cut off: %s was being served when its worker was told to quit", request
             )
 
 

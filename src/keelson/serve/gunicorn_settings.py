@@ -44,6 +44,9 @@ def gunicorn_settings(values: Mapping[str, Any]) -> dict[str, Any]:
         ),
         # Interrupted requests must not print gunicorn's plain-text tracebacks to stderr.
         "capture_output": False,
+        # gunicorn's control socket (gunicornc) would be created in $XDG_RUNTIME_DIR or
+        # $HOME, which the image and the service units keep read-only; signals control it.
+        "control_socket_disable": True,
         # Metrics, the drain and cheap recycling (keelson.serve.gunicorn_hooks); the caller ran
         # keelson.serve.observability.prepare_observability first.
         "on_starting": on_starting,

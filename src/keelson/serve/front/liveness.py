@@ -1,51 +1,44 @@
-"""Liveness answered by gunicorn's master, on a unix socket only the front reaches.
+"""Liveness answered by the boot's process, on a unix socket only the front reaches.
 
 `/health/` must answer while every worker is busy with slow or hostile clients, so it is
-not answered by a worker: a thread of the master answers it, from what the master knows.
-The process is alive when its main thread runs and at least one worker has shown a sign
-of life within GUNICORN_TIMEOUT (the master replaces a worker that has not). A worker
-busy with a long request is still alive; readiness (`/ready/`, served by the workers)
-is where saturation shows.
+not answered by a worker: a thread of the boot's process (the supervisor of nginx and
+gunicorn, keelson.serve.supervisor) answers it, from what that process knows. The
+service is alive when gunicorn's master runs and at least one of its workers is alive
+(keelson.serve.front.workers: gunicorn replaces a worker that shows no sign of life
+within GUNICORN_TIMEOUT). A worker busy with a long request is still alive; readiness
+(`/ready/`, served by the workers) is where saturation shows.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import socket
 import socketserver
 import threading
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from .workers import WorkerRegistry
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 # A probe that cannot be answered in this time is a failed probe anyway.
 CONNECTION_TIMEOUT = 2.0
 
 
-def worker_alive(worker: Any, timeout: float, now: float) -> bool:
-    """A worker's heartbeat is fresh: gunicorn stamps its temp file with time.monotonic()
-    and its arbiter judges it the same way."""
-    try:
-        return now - worker.tmp.last_update() <= timeout
-    except (OSError, ValueError):
-        return False
-
-
-def liveness(arbiter: Any, service: str, version: str) -> tuple[int, dict[str, Any]]:
+def liveness(
+    registry: WorkerRegistry, master_running: Callable[[], bool], service: str, version: str
+) -> tuple[int, dict[str, Any]]:
     """The status code and body the probe gets."""
-    now = time.monotonic()
-    workers = list(arbiter.WORKERS.values())
-    alive = sum(worker_alive(worker, arbiter.timeout, now) for worker in workers)
-    healthy = threading.main_thread().is_alive() and alive > 0
+    alive, running = registry.counts()
+    healthy = master_running() and alive > 0
     body = {
         "status": "healthy" if healthy else "unhealthy",
         "service": service,
         "version": version,
-        "workers": {"alive": alive, "running": len(workers)},
+        "workers": {"alive": alive, "running": running},
     }
     return (200 if healthy else 503), body
 
@@ -68,7 +61,7 @@ class ProbeHandler(socketserver.StreamRequestHandler):
         if method not in (b"GET", b"HEAD"):
             status, body = 405, {"error": "method not allowed"}
         else:
-            status, body = liveness(server.arbiter, server.service, server.version)
+            status, body = server.judge()
         payload = json.dumps(body).encode()
         reason = {200: "OK", 405: "Method Not Allowed", 503: "Service Unavailable"}[status]
         head = (
@@ -88,33 +81,19 @@ class LivenessServer(socketserver.UnixStreamServer):
     # The front may pass many probes at once; each is answered in well under a millisecond.
     request_queue_size = 128
 
-    def __init__(self, path: Path, arbiter: Any, service: str, version: str) -> None:
-        self.arbiter = arbiter
-        self.service = service
-        self.version = version
+    def __init__(self, path: Path, judge: Callable[[], tuple[int, dict[str, Any]]]) -> None:
+        self.judge = judge
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         super().__init__(str(path), ProbeHandler)
 
 
-_server: LivenessServer | None = None
-
-
-def _close_in_child() -> None:
-    """Workers forked from the master must not keep the listener's socket open."""
-    if _server is not None:
-        with contextlib.suppress(OSError):
-            _server.socket.close()
-
-
-def start(path: Path, arbiter: Any, service: str, version: str) -> LivenessServer:
-    """Answer liveness probes at `path` from a thread of this (the master's) process.
-    Call it from gunicorn's `when_ready` hook, which gets the arbiter."""
-    global _server
-    server = LivenessServer(path, arbiter, service, version)
+def start(path: Path, judge: Callable[[], tuple[int, dict[str, Any]]]) -> LivenessServer:
+    """Answer liveness probes at `path` from a thread of this process with what `judge`
+    returns (`liveness` bound to its arguments). Start it after the last fork of this
+    process: a forked child would not inherit the thread."""
+    server = LivenessServer(path, judge)
     server.socket.set_inheritable(False)
-    _server = server
-    os.register_at_fork(after_in_child=_close_in_child)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True, name="liveness"
     )

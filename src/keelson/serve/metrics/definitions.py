@@ -7,23 +7,7 @@ use prometheus_client's live modes, so a dead worker's values go with it.
 
 from __future__ import annotations
 
-import os
-
-from prometheus_client import Counter, Gauge, Histogram, values
-
-# prometheus_client asks the kernel for the pid on every value it writes (to notice a
-# fork); the pid kept here, renewed in each forked child, answers the same without a
-# system call per write.
-_pid = os.getpid()
-
-
-def _renew_pid() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_renew_pid)
-values.ValueClass = values.MultiProcessValue(process_identifier=lambda: _pid)
+from prometheus_client import Counter, Gauge, Histogram
 
 # Requests whose path matched no URL pattern (404s, redirects before routing) share one
 # label value: a label never carries a raw path, so scanners cannot grow the series.
