@@ -120,6 +120,8 @@ class Supervisor:
         finally:
             if self.front is not None:
                 stop(self.front, graceful=False)
+            # Only when this loop failed: gunicorn must not outlive its supervisor.
+            self.signal_gunicorn(signal.SIGQUIT)
             remove_run_dir(self.config)
 
     def run_gunicorn(self, app_socket: socket.socket, ready_fd: int) -> NoReturn:
