@@ -57,7 +57,7 @@ DATABASE = Layer("Database", "the settings' `DATABASES` and the boot's wait")
 GUNICORN = Layer("gunicorn", "`src/keelson/serve/gunicorn_settings.py`")
 LOGS = Layer("Logs", "the settings' `LOGGING` and gunicorn's log configuration")
 OBSERVABILITY = Layer(
-    "Observability", "`src/keelson/serve/observability.py` and gunicorn's master (the drain)"
+    "Observability", "`src/keelson/serve/observability.py` and `src/keelson/serve/drain.py`"
 )
 FRONT = Layer("Front", "nginx in front of gunicorn, `src/keelson/serve/front/`")
 WORKERS = Layer("Workers", "`src/keelson/settings/celery.py` and `boot worker` / `boot beat`")
