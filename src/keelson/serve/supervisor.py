@@ -25,6 +25,7 @@ the front (nginx). It is PID 1 in the container and the main process under syste
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import queue
@@ -105,6 +106,10 @@ class Supervisor:
         ready_read, ready_write = os.pipe()
         for signum in HANDLED:
             signal.signal(signum, self.queue_signal)
+        # This process's garbage collector never walks the application loaded so far: its
+        # pages stay shared with gunicorn's master and workers (Python's gc.freeze
+        # documentation: right before fork()).
+        gc.freeze()
         self.gunicorn_pid = os.fork()
         if self.gunicorn_pid == 0:
             os.close(ready_read)
