@@ -179,8 +179,8 @@ let
         (assignment "RUN_MIGRATIONS" "0")
         (assignment "RUN_COLLECTSTATIC" (if staticRoot == null then "1" else "0"))
       ];
-      # gunicorn's arbiter runs in the boot's process (the unit's main process) and
-      # tells systemd once the front listens: sd_notify READY=1 on $NOTIFY_SOCKET.
+      # The boot's process (the unit's main process) supervises gunicorn and the front
+      # and tells systemd once the front listens: sd_notify READY=1 on $NOTIFY_SOCKET.
       type = "notify";
       # SIGTERM: /ready/ answers draining while requests are served for DRAIN_SECONDS, then
       # the front (nginx) and gunicorn stop accepting and in-flight requests finish within
@@ -226,8 +226,8 @@ let
         RestartForceExitStatus = "69";
         RestartPreventExitStatus = "64 78";
         RestartSec = 5;
-        # SIGTERM to the main process only (the boot, which is gunicorn's arbiter): it
-        # stops its workers gracefully itself; what is left at the timeout gets SIGKILL.
+        # SIGTERM to the main process only (the boot, which supervises gunicorn and the
+        # front): it stops both gracefully itself; what is left at the timeout gets SIGKILL.
         KillMode = "mixed";
         TimeoutStartSec = spec.startSeconds;
         TimeoutStopSec = spec.stopSeconds;

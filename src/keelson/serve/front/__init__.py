@@ -1,1 +1,1 @@
-"""The front: nginx in front of gunicorn, its limits, and liveness answered by the master."""
+"""The front: nginx in front of gunicorn, its limits, and liveness answered by the boot's process."""

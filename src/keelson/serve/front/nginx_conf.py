@@ -3,7 +3,7 @@
 The front listens where clients connect (GUNICORN_BIND), reads and buffers whole
 requests under the limits of the environment contract, and only then hands them to
 gunicorn on a unix socket, so a slow or hostile client holds a cheap nginx connection,
-never a gunicorn worker. `/health/` goes to the liveness listener of gunicorn's master
+never a gunicorn worker. `/health/` goes to the liveness listener of the boot's process
 (keelson.serve.front.liveness), which no client can queue behind.
 """
 

@@ -1,4 +1,4 @@
-"""The front's process: nginx started, watched and stopped by the boot (no supervisor).
+"""The front's process: nginx started, watched and stopped by the boot's supervisor.
 
     config = front_config(values)               # from the validated contract
     front = start(config)                       # nginx listening, or FrontError
@@ -168,8 +168,8 @@ class Front:
         return self.popen.pid
 
     def healthy(self) -> bool:
-        """nginx's master still runs (whoever reaped it: gunicorn's arbiter reaps every
-        child of the process it runs in)."""
+        """nginx's master still runs (whoever reaped it: the boot's supervisor reaps every
+        child of its process)."""
         if self.exit_status is not None or self.popen.poll() is not None:
             return False
         try:
