@@ -131,14 +131,18 @@ def error_reporting_settings(env: Any, *, release: str) -> dict[str, Any]:
     validated Values, whose contract names the secrets to scrub."""
     if env["SENTRY_DSN"] is None:
         return {"KEELSON_ERROR_REPORTING": None}
-    secrets = [var.name for var in env.contract.variables if var.secret]
+    # The DSN's key is no secret to its collector: the SDK sends it with every event (the
+    # auth header, the trace context), which masking it there would break.
+    secrets = [
+        var.name for var in env.contract.variables if var.secret and var.name != "SENTRY_DSN"
+    ]
     return {
         "KEELSON_ERROR_REPORTING": {
             "dsn": env["SENTRY_DSN"],
             "environment": env["SENTRY_ENVIRONMENT"],
             "traces_sample_rate": env["SENTRY_TRACES_SAMPLE_RATE"],
             "release": release,
-            "scrub": secret_values(env, secrets),
+            "scrub": [env["SENTRY_DSN"], *secret_values(env, secrets)],
         }
     }
 
