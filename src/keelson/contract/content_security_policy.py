@@ -18,7 +18,7 @@ DEFAULT: dict[str, tuple[str, ...]] = {
     "default-src": ("'self'",),
     "script-src": ("'self'",),
     "style-src": ("'self'",),
-    "img-src": ("'self'", "data:"),
+    "img-src": ("'self'",),
     "font-src": ("'self'",),
     "connect-src": ("'self'",),
     "media-src": ("'self'",),

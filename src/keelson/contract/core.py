@@ -76,9 +76,9 @@ OBSERVABILITY = Layer(
 FRONT = Layer("Front", "nginx in front of gunicorn, `src/keelson/serve/front/`")
 WORKERS = Layer("Workers", "`src/keelson/settings/celery.py` and `boot worker` / `boot beat`")
 MAIL = Layer("Mail", "`src/keelson/settings/services.py` and `keelson.mail`")
-MEDIA = Layer("Media", "`src/keelson/settings/services.py` (Django's `default` storage)")
-CACHE = Layer("Cache", "`src/keelson/settings/services.py` (Django's `default` cache)")
-ERROR_REPORTING = Layer("Error reporting", "`src/keelson/error_reporting.py` (Sentry's SDK)")
+MEDIA = Layer("Media", "Django's `default` storage, from `src/keelson/settings/services.py`")
+CACHE = Layer("Cache", "Django's `default` cache, from `src/keelson/settings/services.py`")
+ERROR_REPORTING = Layer("Error reporting", "Sentry's SDK, started by `src/keelson/error_reporting.py`")
 LAYERS = (
     BOOT,
     DJANGO,
