@@ -78,7 +78,9 @@ WORKERS = Layer("Workers", "`src/keelson/settings/celery.py` and `boot worker` /
 MAIL = Layer("Mail", "`src/keelson/settings/services.py` and `keelson.mail`")
 MEDIA = Layer("Media", "Django's `default` storage, from `src/keelson/settings/services.py`")
 CACHE = Layer("Cache", "Django's `default` cache, from `src/keelson/settings/services.py`")
-ERROR_REPORTING = Layer("Error reporting", "Sentry's SDK, started by `src/keelson/error_reporting.py`")
+ERROR_REPORTING = Layer(
+    "Error reporting", "Sentry's SDK, started by `src/keelson/error_reporting.py`"
+)
 LAYERS = (
     BOOT,
     DJANGO,
