@@ -14,15 +14,17 @@ from ports import free_port
 from processes import BIN, SUPPORT, Process
 
 
-def make_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for localhost and 127.0.0.1: (certificate, key)."""
+def make_certificate(directory: Path, names: tuple[str, ...] = ()) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost, 127.0.0.1 and `names`: (certificate, key)."""
     cert, key = directory / "cert.pem", directory / "key.pem"
+    alt = ",".join(["DNS:localhost", "IP:127.0.0.1", *(f"DNS:{name}" for name in names)])
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
          "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+         "-addext", f"subjectAltName={alt}"],
         check=True, capture_output=True,
     )  # fmt: skip
+    cert.chmod(0o644)
     return cert, key
 
 
@@ -39,15 +41,24 @@ def wait_for_file(path: Path, process: Process, timeout: float = 30.0) -> None:
 class SmtpServer:
     """aiosmtpd with STARTTLS and one user; messages land in `mail_dir`."""
 
-    def __init__(self, directory: Path, user: str, password: str) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        user: str,
+        password: str,
+        *,
+        host: str = "127.0.0.1",
+        names: tuple[str, ...] = (),
+    ) -> None:
+        """`host`: where it listens; `names`: more names its certificate is valid for."""
         self.port = free_port()
         self.mail_dir = directory / "mail"
         self.mail_dir.mkdir(parents=True)
-        self.cert, key = make_certificate(directory)
+        self.cert, key = make_certificate(directory, names)
         password_file = directory / "smtp-password"
         password_file.write_text(password)
         argv = [sys.executable, str(SUPPORT / "smtp_server_main.py"), str(self.port),
-                str(self.cert), str(key), user, str(password_file), str(self.mail_dir)]  # fmt: skip
+                str(self.cert), str(key), user, str(password_file), str(self.mail_dir), host]  # fmt: skip
         self.process = Process(argv, {"PATH": str(BIN)}, directory, "smtp", cwd=SUPPORT)
         wait_for_file(self.mail_dir / "ready", self.process)
 
@@ -65,10 +76,11 @@ class SmtpServer:
 class S3Server:
     """moto's standalone S3 API server."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, host: str = "127.0.0.1") -> None:
+        """`host`: where it listens (the endpoint on this machine is loopback's)."""
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        argv = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)]
+        argv = [str(BIN / "moto_server"), "-H", host, "-p", str(self.port)]
         self.process = Process(argv, {"PATH": str(BIN)}, directory, "s3", cwd=directory)
         wait_for_status(self.port, "/moto-api/", 200, timeout=30)
 

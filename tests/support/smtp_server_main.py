@@ -1,6 +1,6 @@
 """A real SMTP server for the mail tests (aiosmtpd), run as its own process:
 
-    python smtp_server_main.py PORT CERT KEY USER PASSWORD_FILE MAIL_DIR
+    python smtp_server_main.py PORT CERT KEY USER PASSWORD_FILE MAIL_DIR HOST
 
 STARTTLS required before AUTH and before any mail; one user; each message received is
 written whole to MAIL_DIR; each refused login appends a line to MAIL_DIR/refused.
@@ -19,7 +19,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def main() -> None:
-    port, cert, key, user, password_file, mail_dir = sys.argv[1:]
+    port, cert, key, user, password_file, mail_dir, host = sys.argv[1:]
     password = Path(password_file).read_text().strip()
     mail = Path(mail_dir)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -43,7 +43,7 @@ def main() -> None:
 
     controller = Controller(
         Handler(),
-        hostname="127.0.0.1",
+        hostname=host,
         port=int(port),
         tls_context=context,
         require_starttls=True,
