@@ -67,6 +67,7 @@ BAD_VALUES = [
     ("ADMIN_URL", "/admin/", "ADMIN_URL must be a relative path"),
     ("ADMIN_URL", "admin", "ADMIN_URL must be a relative path"),
     ("ADMIN_URL", "../admin/", "ADMIN_URL must be a relative path"),
+    ("ADMIN_URL", "staff/../admin/", "ADMIN_URL must be a relative path"),
 ]
 IDS = [f"{name}={value}" for name, value, _ in BAD_VALUES]
 

@@ -560,7 +560,7 @@ def default_workers() -> int:
 
 # ---------------------------------------------------------------- services
 # Segments of letters, digits and `._~-`, each followed by `/`; no `..` segment.
-URL_PATH = re.compile(r"(?!\.\.?/)(?:[A-Za-z0-9._~-]+/)+")
+URL_PATH = re.compile(r"(?:(?!\.\.?/)[A-Za-z0-9._~-]+/)+")
 ADMIN_URL_HINT = "a relative path ending with /, e.g. ADMIN_URL=staff-7f3a/ (see .env.example)"
 EMAIL_URL_HINT = "e.g. EMAIL_URL=smtp://USER:PASSWORD@smtp.example.com:587 (STARTTLS) or smtps://...:465, or EMAIL_URL_FILE naming a file that holds it"
 ADDRESS_HINT = "an address such as noreply@example.com or 'Shop <noreply@example.com>'"
