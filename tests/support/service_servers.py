@@ -81,7 +81,9 @@ class S3Server:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         argv = [str(BIN / "moto_server"), "-H", host, "-p", str(self.port)]
-        self.process = Process(argv, {"PATH": str(BIN)}, directory, "s3", cwd=directory)
+        # Path-style only: a name such as `s3.test` is the server, never a bucket.
+        env = {"PATH": str(BIN), "S3_IGNORE_SUBDOMAIN_BUCKETNAME": "true"}
+        self.process = Process(argv, env, directory, "s3", cwd=directory)
         wait_for_status(self.port, "/moto-api/", 200, timeout=30)
 
     def client(self, access_key: str, secret_key: str):
