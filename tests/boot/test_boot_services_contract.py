@@ -28,6 +28,8 @@ BAD_VALUES = [
     ("DEFAULT_FROM_EMAIL", "not an address", "DEFAULT_FROM_EMAIL is not an email address"),
     ("SERVER_EMAIL", "alerts@", "SERVER_EMAIL is not an email address"),
     ("MEDIA_STORAGE", "ftp", "MEDIA_STORAGE must be one of s3, filesystem"),
+    ("MEDIA_URL", "/media", "MEDIA_URL must be a URL path or URL ending with /"),
+    ("MEDIA_S3_REGION", "EU West 1", "MEDIA_S3_REGION is not a region name"),
     ("MEDIA_S3_ENDPOINT_URL", "minio:9000", "MEDIA_S3_ENDPOINT_URL must be an http(s) origin"),
     ("MEDIA_S3_ADDRESSING_STYLE", "sideways", "MEDIA_S3_ADDRESSING_STYLE must be one of"),
     (
@@ -52,6 +54,7 @@ BAD_VALUES = [
         f"https://{PASSWORD}@sentry.example.com/",
         "SENTRY_DSN must end with the project's number",
     ),
+    ("SENTRY_ENVIRONMENT", "prod/eu", "SENTRY_ENVIRONMENT must be up to 64 characters"),
     ("SENTRY_TRACES_SAMPLE_RATE", "1.5", "SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1"),
     (
         "CONTENT_SECURITY_POLICY_EXTRA",

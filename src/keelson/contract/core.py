@@ -624,6 +624,31 @@ def media_root_problems(root: str | None, values: Mapping[str, Any]) -> Problems
         )
 
 
+def media_url_problems(url: str, _: Mapping[str, Any]) -> Problems:
+    if not url.endswith("/") or any(c.isspace() for c in url):
+        yield (
+            f"must be a URL path or URL ending with /, not {one_line(url)!r}",
+            "e.g. MEDIA_URL=/media/ or MEDIA_URL=https://media.example.com/",
+        )
+
+
+REGION = re.compile(r"[a-z]{2}(?:-[a-z0-9]+)+|[a-z0-9-]{1,40}")
+
+
+def region_problems(region: str | None, _: Mapping[str, Any]) -> Problems:
+    if region is not None and not REGION.fullmatch(region):
+        yield f"is not a region name: {one_line(region)!r}", "e.g. MEDIA_S3_REGION=eu-west-1"
+
+
+def environment_problems(name: str, _: Mapping[str, Any]) -> Problems:
+    """Sentry's rules for an environment's name."""
+    if len(name) > 64 or "/" in name or any(c.isspace() for c in name) or name == "None":
+        yield (
+            f"must be up to 64 characters without spaces or /, not {one_line(name)!r}",
+            "e.g. SENTRY_ENVIRONMENT=staging",
+        )
+
+
 def endpoint_problems(url: str | None, _: Mapping[str, Any]) -> Problems:
     if url is not None and origin_problem(url.rstrip("/")):
         yield (
@@ -1099,8 +1124,9 @@ CONTRACT: tuple[Variable, ...] = (
         "MEDIA_URL",
         Text(),
         MEDIA,
-        "URL prefix of media files with `filesystem` (served by whatever reads the volume); `s3` makes its own URLs",
+        "URL prefix of media files with `filesystem` (served by whatever reads the volume), ending with `/`; `s3` makes its own URLs",
         "/media/",
+        check=media_url_problems,
     ),
     Variable(
         "MEDIA_ROOT",
@@ -1128,6 +1154,7 @@ CONTRACT: tuple[Variable, ...] = (
         MEDIA,
         "the bucket's region (unset: the platform's, else `us-east-1`)",
         example="eu-west-1",
+        check=region_problems,
     ),
     Variable(
         "MEDIA_S3_ENDPOINT_URL",
@@ -1191,8 +1218,9 @@ CONTRACT: tuple[Variable, ...] = (
         "SENTRY_ENVIRONMENT",
         Text(),
         ERROR_REPORTING,
-        "the environment events are filed under",
+        "the environment events are filed under (up to 64 characters, no spaces or `/`)",
         "production",
+        check=environment_problems,
     ),
     Variable(
         "SENTRY_TRACES_SAMPLE_RATE",
