@@ -31,8 +31,8 @@ from keelson.boot.interrupt import Interrupt
 from keelson.boot.log import BootLog
 from keelson.contract.core import BY_NAME, Values, read_one, validated
 from keelson.contract.env import ConfigError, one_line
+from keelson.contract.services_summary import summary
 from keelson.logging import skip_unprinted_record_fields
-from keelson.settings.services import summary
 
 if TYPE_CHECKING:
     from keelson.boot.django_setup import DjangoSetup

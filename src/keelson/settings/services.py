@@ -145,13 +145,3 @@ def error_reporting_settings(env: Any, *, release: str) -> dict[str, Any]:
             "scrub": [env["SENTRY_DSN"], *secret_values(env, secrets)],
         }
     }
-
-
-def summary(env: Mapping[str, Any]) -> dict[str, str]:
-    """Which services are on, for the boot's configuration line."""
-    return {
-        "mail": "smtp" if env["EMAIL_URL"] else "off (messages dropped with a warning)",
-        "media": env["MEDIA_STORAGE"] or "off (saving a file fails)",
-        "cache": "redis" if env["CACHE_URL"] else "memory, per process",
-        "error_reporting": "sentry" if env["SENTRY_DSN"] else "off",
-    }
