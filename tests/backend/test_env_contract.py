@@ -98,6 +98,11 @@ def test_each_secret_has_its_file_twin() -> None:
         "POSTGRES_PASSWORD",
         "CELERY_BROKER_URL",
         "CELERY_RESULT_BACKEND",
+        "EMAIL_URL",
+        "MEDIA_S3_ACCESS_KEY_ID",
+        "MEDIA_S3_SECRET_ACCESS_KEY",
+        "CACHE_URL",
+        "SENTRY_DSN",
     ]
     for var in secrets:
         assert var.names == (var.name, f"{var.name}_FILE")

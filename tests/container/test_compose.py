@@ -3,14 +3,17 @@ images overridden (the offline image; PostgreSQL and Redis from trixie, as no re
 can be reached): db and redis healthy, `migrate` once with exit 0, web healthy through
 the image's own healthcheck, /ready/ through the published port, worker healthy through
 a ping task round trip, beat holding its lock, every line JSON, no secret in any output,
-`down` stops web, worker and beat with exit 0 within their stop grace periods."""
+`down` stops web, worker and beat with exit 0 within their stop grace periods. Mail,
+media and the cache are configured as compose.yaml writes them: the SMTP server (with
+STARTTLS) and the S3 API server are the test's own, on this machine, reached from the
+Compose network through its gateway under the names keelson.env gives them."""
 
 from __future__ import annotations
 
 import re
 import secrets
-import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +26,7 @@ from container_support import COMPOSE_ENV_EXAMPLE, COMPOSE_FILE, Container, json
 from dockerd import DockerEngine
 from httpclient import request, wait_for_status
 from ports import free_port, port_is_open
+from service_servers import S3Server, SmtpServer
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +35,11 @@ PUBLISHED = COMPOSE["services"]["web"]["ports"][0]  # "127.0.0.1:8000:8000"
 FOREIGN_HOST = "not-in-allowed-hosts.example.net"
 KEELSON_SERVICES = ("migrate", "web", "worker", "beat")
 STOPPED_BY_DOWN = ("web", "worker", "beat")
+# The test's own servers, as the Compose services name them (extra_hosts: the gateway).
+MAIL_HOST, S3_HOST = "mail.test", "s3.test"
+SMTP_USER = "compose-mailer"
+BUCKET = "compose-media"
+CA_IN_CONTAINER = "/run/test-ca.pem"
 
 
 def grace_seconds(service: str) -> int:
@@ -52,6 +61,9 @@ class Stack:
     secrets: list[str]
     # What `up` printed.
     up_output: str
+    smtp: SmtpServer
+    s3: S3Server
+    s3_keys: tuple[str, str]
 
     def compose(self, *args: str, timeout: float = 600, check: bool = True):
         return self.engine.docker(*self.command, *args, timeout=timeout, check=check)
@@ -76,24 +88,59 @@ def stack(
 ) -> Iterator[Stack]:
     """`docker compose up -d` in a directory laid out as docs/DEPLOYMENT.md section 4 says."""
     directory = tmp_path_factory.mktemp("compose")
-    shutil.copyfile(COMPOSE_ENV_EXAMPLE, directory / "keelson.env")
+    # The services' servers listen on every interface: the containers reach this machine
+    # through their network's gateway.
+    smtp_password = secrets.token_urlsafe(18)
+    smtp = SmtpServer(
+        directory / "smtp", SMTP_USER, smtp_password, host="0.0.0.0", names=(MAIL_HOST,)
+    )
+    s3 = S3Server(directory / "s3", host="0.0.0.0")
+    s3_keys = (f"AKIA{secrets.token_hex(8).upper()}", secrets.token_urlsafe(30))
+    s3.client(*s3_keys).create_bucket(Bucket=BUCKET)
+    # keelson.env as an operator edits it: the bucket, and the store's endpoint.
+    env_file = COMPOSE_ENV_EXAMPLE.read_text()
+    edits = {
+        "MEDIA_S3_BUCKET=change-me": f"MEDIA_S3_BUCKET={BUCKET}",
+        "# MEDIA_S3_ENDPOINT_URL=https://minio.internal:9000": f"MEDIA_S3_ENDPOINT_URL=http://{S3_HOST}:{s3.port}",
+        "# MEDIA_S3_ADDRESSING_STYLE=path": "MEDIA_S3_ADDRESSING_STYLE=path",
+    }
+    for example, edited in edits.items():
+        assert example in env_file, example
+        env_file = env_file.replace(example, edited)
+    (directory / "keelson.env").write_text(env_file)
     secret_dir = directory / "secrets"
     secret_dir.mkdir()
     values = {
         "secret_key": secrets.token_urlsafe(50),
         "postgres_password": secrets.token_urlsafe(24),
         "redis_password": secrets.token_urlsafe(24),
+        "email_url": f"smtp://{SMTP_USER}:{smtp_password}@{MAIL_HOST}:{smtp.port}",
+        "media_s3_access_key_id": s3_keys[0],
+        "media_s3_secret_access_key": s3_keys[1],
     }
     values["broker_url"] = f"redis://:{values['redis_password']}@redis:6379/0"
+    values["cache_url"] = f"redis://:{values['redis_password']}@redis:6379/2"
     for name, value in values.items():
         (secret_dir / name).write_text(value + "\n")
         (secret_dir / name).chmod(0o644)
     host, host_port, _ = PUBLISHED.split(":")
+    # A network whose gateway (this machine) is known before `up`; the containers trust
+    # the SMTP server's certificate (OpenSSL's SSL_CERT_FILE).
+    subnet = f"10.213.{secrets.randbelow(250)}"
+    gateway = f"{subnet}.1"
+    keelson_override = (
+        f"    image: {image}\n"
+        f'    extra_hosts: ["{MAIL_HOST}:{gateway}", "{S3_HOST}:{gateway}"]\n'
+        f"    environment:\n      SSL_CERT_FILE: {CA_IN_CONTAINER}\n"
+        f'    volumes: ["{smtp.cert}:{CA_IN_CONTAINER}:ro"]\n'
+    )
     override = (
+        "networks:\n  default:\n    ipam:\n"
+        f'      config: [{{subnet: "{subnet}.0/24", gateway: "{gateway}"}}]\n'
         "services:\n"
         f"  db:\n    image: {db_image}\n"
         f"  redis:\n    image: {redis_image_reference}\n"
-        + "".join(f"  {service}:\n    image: {image}\n" for service in KEELSON_SERVICES)
+        + "".join(f"  {service}:\n{keelson_override}" for service in KEELSON_SERVICES)
     )
     port = int(host_port)
     if port_is_open(port, host):
@@ -106,7 +153,7 @@ def stack(
         "compose", "--project-name", project, "--project-directory", str(directory),
         "--file", str(COMPOSE_FILE), "--file", str(directory / "images.yaml"),
     ]  # fmt: skip
-    stack = Stack(engine, command, project, port, list(values.values()), "")
+    stack = Stack(engine, command, project, port, list(values.values()), "", smtp, s3, s3_keys)
     try:
         up = stack.compose("up", "--detach", check=False)
         stack.up_output = up.stdout + up.stderr
@@ -115,6 +162,8 @@ def stack(
         yield stack
     finally:
         stack.compose("down", "--volumes", "--timeout", "5", check=False)
+        smtp.stop()
+        s3.stop()
 
 
 def started(state: dict[str, Any], key: str) -> datetime:
@@ -213,6 +262,53 @@ def test_every_line_keelson_services_print_is_json(stack: Stack) -> None:
     assert any(line["message"] == "migrations done" for line in lines["migrate"])
     assert lines["worker"], "worker printed nothing"
     assert lines["beat"], "beat printed nothing"
+
+
+def manage(stack: Stack, service: str, *args: str) -> str:
+    """`boot manage ARGS` in the running container of `service`: what it printed."""
+    result = stack.compose("exec", "-T", service, "boot", "manage", *args, timeout=180)
+    return result.stdout
+
+
+def test_mail_media_and_the_cache_work_as_compose_yaml_configures_them(stack: Stack) -> None:
+    stack.container("web").wait_for_health("healthy", timeout=180)
+    stack.container("worker").wait_for_health("healthy", timeout=240)
+    # The cache: set through web, read through the worker (one Redis, database 2).
+    value = secrets.token_hex(8)
+    manage(
+        stack,
+        "web",
+        "shell",
+        "-c",
+        f"from django.core.cache import cache; cache.set('compose-key', '{value}', 300)",
+    )
+    read = manage(
+        stack,
+        "worker",
+        "shell",
+        "-c",
+        "from django.core.cache import cache; print('cached=' + str(cache.get('compose-key')))",
+    )
+    assert f"cached={value}" in read
+    # Media: a file saved through default_storage is in the test's bucket.
+    saved = manage(
+        stack,
+        "web",
+        "shell",
+        "-c",
+        "from django.core.files.base import ContentFile; from django.core.files.storage import default_storage; print('saved=' + default_storage.save('compose/hello.txt', ContentFile(b'from compose')))",
+    )
+    assert "saved=compose/hello.txt" in saved
+    stored = stack.s3.client(*stack.s3_keys).get_object(Bucket=BUCKET, Key="compose/hello.txt")
+    assert stored["Body"].read() == b"from compose"
+    # Mail: over STARTTLS to the test's server, with the credentials of the secret.
+    manage(stack, "web", "sendtestemail", "ada@example.com")
+    deadline = time.monotonic() + 30
+    while not stack.smtp.messages() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (message,) = stack.smtp.messages()
+    assert b"To: ada@example.com" in message
+    assert b"From: noreply@example.com" in message
 
 
 def test_no_secret_appears_in_any_output(stack: Stack) -> None:

@@ -82,6 +82,16 @@ def test_metrics_are_on_the_compose_network_only(services) -> None:
 
 
 KEELSON_SERVICES = ["migrate", "web", "worker", "beat"]
+# The files every Keelson service reads its secrets from (/run/secrets/NAME).
+SERVICE_SECRETS = (
+    "secret_key",
+    "postgres_password",
+    "broker_url",
+    "cache_url",
+    "email_url",
+    "media_s3_access_key_id",
+    "media_s3_secret_access_key",
+)
 
 
 @pytest.mark.parametrize("name", KEELSON_SERVICES)
@@ -103,24 +113,23 @@ def test_keelson_services_read_the_env_file_and_secrets_as_files(
     service = services[name]
     assert [entry["path"] for entry in service["env_file"]] == ["./keelson.env"]
     env = service["environment"]
-    assert not {"SECRET_KEY", "POSTGRES_PASSWORD", "CELERY_BROKER_URL"} & set(env)
+    assert not {"SECRET_KEY", "POSTGRES_PASSWORD", "CELERY_BROKER_URL", "EMAIL_URL"} & set(env)
     assert env["SECRET_KEY_FILE"] == "/run/secrets/secret_key"
     assert env["POSTGRES_PASSWORD_FILE"] == "/run/secrets/postgres_password"
     assert env["CELERY_BROKER_URL_FILE"] == "/run/secrets/broker_url"
-    assert set(service["secrets"]) == {"secret_key", "postgres_password", "broker_url"}
-    assert set(compose["secrets"]) == {
-        "secret_key",
-        "postgres_password",
-        "redis_password",
-        "broker_url",
-    }
+    assert env["CACHE_URL_FILE"] == "/run/secrets/cache_url"
+    assert env["EMAIL_URL_FILE"] == "/run/secrets/email_url"
+    assert env["MEDIA_S3_SECRET_ACCESS_KEY_FILE"] == "/run/secrets/media_s3_secret_access_key"
+    assert set(service["secrets"]) == set(SERVICE_SECRETS)
+    assert set(compose["secrets"]) == {*SERVICE_SECRETS, "redis_password"}
 
 
 def test_the_env_file_example_never_sets_what_compose_sets_from_files() -> None:
     entries = env_file_entries(COMPOSE_ENV_EXAMPLE)
     assert "ALLOWED_HOSTS" in entries
     # Both NAME and NAME_FILE set is a configuration error (exit 78).
-    assert not {"SECRET_KEY", "POSTGRES_PASSWORD", "CELERY_BROKER_URL"} & set(entries)
+    assert not {name.upper() for name in SERVICE_SECRETS} & set(entries)
+    assert not {"CACHE_URL", "EMAIL_URL", "MEDIA_S3_ACCESS_KEY_ID"} & set(entries)
 
 
 def test_what_operators_create_next_to_compose_is_git_ignored() -> None:

@@ -74,6 +74,11 @@ def secret_dir(database: dict[str, str], tmp_path: Path) -> Path:
     (directory / "postgres_password").write_text(database["POSTGRES_PASSWORD"] + "\n")
     # Web reads the broker's URL (to send tasks) but never connects to it at boot.
     (directory / "broker_url").write_text("redis://:a-broker-password@127.0.0.1:9/0\n")
+    # The services' secrets: judged at boot, never reached by it.
+    (directory / "cache_url").write_text("redis://:a-cache-password@127.0.0.1:9/2\n")
+    (directory / "email_url").write_text("smtp://mailer:a-mail-password@127.0.0.1:9\n")
+    (directory / "media_s3_access_key_id").write_text("an-access-key\n")
+    (directory / "media_s3_secret_access_key").write_text("a-secret-access-key\n")
     return directory
 
 

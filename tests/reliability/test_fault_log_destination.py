@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,30 +17,12 @@ from processes import REPO, Process, gunicorn
 from reliability_ledger import LEDGER
 from reliability_load import send
 from reliability_support import APP_HEADERS, Watch
+from tmpfs import tmpfs
 
 pytestmark = pytest.mark.slow
 
 EXIT_CONFIG = 78
 FLAGS = ("GUNICORN_LOG_TO_FILES", "DJANGO_LOG_TO_FILES")
-
-
-@contextlib.contextmanager
-def tmpfs(path: Path, options: str) -> Iterator[Path]:
-    """A small tmpfs at `path` (root and a kernel that allows it, else the test skips)."""
-    if shutil.which("mount") is None:
-        pytest.skip("no `mount` on PATH (as in Nix's build sandbox): cannot make a tmpfs")
-    path.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip()})")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def fill(directory: Path) -> None:

@@ -31,6 +31,7 @@ from keelson.boot.interrupt import Interrupt
 from keelson.boot.log import BootLog
 from keelson.contract.core import BY_NAME, Values, read_one, validated
 from keelson.contract.env import ConfigError, one_line
+from keelson.contract.services_summary import summary
 
 if TYPE_CHECKING:
     from keelson.boot.django_setup import DjangoSetup
@@ -454,6 +455,7 @@ def run(argv: list[str]) -> int:
         f"boot {name}: effective configuration (secrets masked)",
         command=name,
         config=values.shown(),
+        services=summary(values),
     )
     return COMMANDS[name].run(Boot(name, log, values, interrupt))
 

@@ -17,14 +17,28 @@ import functools
 import importlib
 import importlib.util
 import os
+import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 from keelson.contract.bind_address import BindAddress, BindAddressError, parse_bind
 from keelson.contract.broker_url import mask_url, url_problem
-from keelson.contract.env import ConfigError, Env, exit_on_config_error, one_line
+from keelson.contract.cache_url import cache_url_problem
+from keelson.contract.content_security_policy import PolicyError, parse_extra
+from keelson.contract.email_url import EmailUrlError, mask_email_url, parse_email_url
+from keelson.contract.env import (
+    ConfigError,
+    Env,
+    exit_on_config_error,
+    is_utf8,
+    one_line,
+    origin_problem,
+)
+from keelson.contract.sentry_dsn import dsn_problem, mask_dsn
 from keelson.logging import (
     DJANGO_LOG_FILE,
     GUNICORN_ACCESS_LOG_FILE,
@@ -61,7 +75,26 @@ OBSERVABILITY = Layer(
 )
 FRONT = Layer("Front", "nginx in front of gunicorn, `src/keelson/serve/front/`")
 WORKERS = Layer("Workers", "`src/keelson/settings/celery.py` and `boot worker` / `boot beat`")
-LAYERS = (BOOT, DJANGO, DATABASE, GUNICORN, LOGS, OBSERVABILITY, FRONT, WORKERS)
+MAIL = Layer("Mail", "`src/keelson/settings/services.py` and `keelson.mail`")
+MEDIA = Layer("Media", "Django's `default` storage, from `src/keelson/settings/services.py`")
+CACHE = Layer("Cache", "Django's `default` cache, from `src/keelson/settings/services.py`")
+ERROR_REPORTING = Layer(
+    "Error reporting", "Sentry's SDK, started by `src/keelson/error_reporting.py`"
+)
+LAYERS = (
+    BOOT,
+    DJANGO,
+    DATABASE,
+    GUNICORN,
+    LOGS,
+    OBSERVABILITY,
+    FRONT,
+    WORKERS,
+    MAIL,
+    MEDIA,
+    CACHE,
+    ERROR_REPORTING,
+)
 
 
 # ---------------------------------------------------------------- kinds
@@ -121,6 +154,123 @@ class SecretRedisUrl(Secret):
 
     def shown(self, value: Any) -> str | None:
         return None if value is None else mask_url(value)
+
+
+class SecretEmailUrl(Secret):
+    """An smtp:// or smtps:// URL (keelson.contract.email_url): read as a secret, judged
+    without repeating it, shown with its password masked."""
+
+    def read(self, env: Env, var: Variable) -> Any:
+        url = super().read(env, var)
+        if url is None:
+            return None
+        url = url.strip()
+        try:
+            parse_email_url(url)
+        except EmailUrlError as error:
+            env.problem(var.name, str(error), var.hint)
+            return None
+        return url
+
+    def shown(self, value: Any) -> str | None:
+        return None if value is None else mask_email_url(value)
+
+
+class SecretCacheUrl(Secret):
+    """A redis://, rediss:// or unix:// URL (keelson.contract.cache_url), shown with its
+    password masked."""
+
+    def read(self, env: Env, var: Variable) -> Any:
+        url = super().read(env, var)
+        if url is None:
+            return None
+        url = url.strip()
+        if trouble := cache_url_problem(url):
+            env.problem(var.name, trouble, var.hint)
+            return None
+        return url
+
+    def shown(self, value: Any) -> str | None:
+        return None if value is None else mask_url(value)
+
+
+class SecretDsn(Secret):
+    """A Sentry DSN (keelson.contract.sentry_dsn), shown with its key masked."""
+
+    def read(self, env: Env, var: Variable) -> Any:
+        dsn = super().read(env, var)
+        if dsn is None:
+            return None
+        dsn = dsn.strip()
+        if trouble := dsn_problem(dsn):
+            env.problem(var.name, trouble, var.hint)
+            return None
+        return dsn
+
+    def shown(self, value: Any) -> str | None:
+        return None if value is None else mask_dsn(value)
+
+
+class Fraction(Kind):
+    """A number from 0 to 1 (`0.25`), such as a sampling rate."""
+
+    def read(self, env: Env, var: Variable) -> Any:
+        value = env.raw(var.name)
+        if value is None:
+            return var.default_value()
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = -1.0
+        if not 0.0 <= number <= 1.0:  # also refuses nan
+            env.problem(
+                var.name,
+                f"must be a number from 0 to 1, not {one_line(value)!r}",
+                env.example_hint(var.name, var.default_value(), var.example),
+            )
+            return var.default_value()
+        return number
+
+
+class UrlPath(Kind):
+    """A relative URL path ending with `/` (`admin/`, `staff/admin/`): set but empty,
+    absolute, or holding anything but path characters is a problem."""
+
+    def read(self, env: Env, var: Variable) -> Any:
+        value = env.environ.get(var.name)
+        if value is None:
+            return var.default_value()
+        if not value.strip():
+            env.problem(var.name, "is set but empty", var.hint)
+            return var.default_value()
+        if not is_utf8(value) or not URL_PATH.fullmatch(value):
+            env.problem(
+                var.name,
+                f"must be a relative path of segments ending with /, not {one_line(value)!r}",
+                var.hint,
+            )
+            return var.default_value()
+        return value
+
+
+class PolicySources(Kind):
+    """Sources added to the Content-Security-Policy's directives
+    (keelson.contract.content_security_policy), read as {directive: sources}."""
+
+    def read(self, env: Env, var: Variable) -> Any:
+        value = env.raw(var.name)
+        if value is None:
+            return {}
+        try:
+            return parse_extra(value)
+        except PolicyError as error:
+            env.problem(var.name, str(error), var.hint)
+            return {}
+
+    def text(self, value: Any) -> str | None:
+        if not value:
+            return None
+        return "; ".join(f"{name} {' '.join(sources)}" for name, sources in value.items())
 
 
 class Flag(Kind):
@@ -408,6 +558,119 @@ def default_workers() -> int:
     return 2 * len(os.sched_getaffinity(0)) + 1
 
 
+# ---------------------------------------------------------------- services
+# Segments of letters, digits and `._~-`, each followed by `/`; no `..` segment.
+URL_PATH = re.compile(r"(?:(?!\.\.?/)[A-Za-z0-9._~-]+/)+")
+ADMIN_URL_HINT = "a relative path ending with /, e.g. ADMIN_URL=staff-7f3a/ (see .env.example)"
+EMAIL_URL_HINT = "e.g. EMAIL_URL=smtp://USER:PASSWORD@smtp.example.com:587 (STARTTLS) or smtps://...:465, or EMAIL_URL_FILE naming a file that holds it"
+ADDRESS_HINT = "an address such as noreply@example.com or 'Shop <noreply@example.com>'"
+MEDIA_ROOT_HINT = "create MEDIA_ROOT (a volume) writable by the service user (uid 10001 in the image), or set MEDIA_STORAGE=s3"
+CACHE_URL_HINT = "e.g. CACHE_URL=redis://:PASSWORD@redis:6379/2, or CACHE_URL_FILE naming a file that holds it; unset: a per-process memory cache"
+SENTRY_DSN_HINT = "the DSN of the project's settings, e.g. SENTRY_DSN=https://KEY@o1.ingest.sentry.io/42, or SENTRY_DSN_FILE"
+S3_KEYS_HINT = "set both MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY (or their _FILE twins), or neither to use the platform's credentials (instance role, service account)"
+MEDIA_STORAGES = ("s3", "filesystem")
+S3_ADDRESSING_STYLES = ("auto", "virtual", "path")
+
+
+def address_problems(address: str | None, _: Mapping[str, Any]) -> Problems:
+    """An email address, alone or as `Name <address>`."""
+    if address is None:
+        return
+    _, found = parseaddr(address)
+    local, at, domain = found.partition("@")
+    if not (local and at and domain) or any(c.isspace() for c in found) or "@" in domain:
+        yield f"is not an email address: {one_line(address)!r}", ADDRESS_HINT
+
+
+def sender_problems(address: str | None, values: Mapping[str, Any]) -> Problems:
+    """DEFAULT_FROM_EMAIL: an address, needed when mail is on (Django's default,
+    webmaster@localhost, is refused by most relays)."""
+    if address is None and values["EMAIL_URL"] is not None:
+        yield "is missing (EMAIL_URL is set: mail needs a sender)", ADDRESS_HINT
+    yield from address_problems(address, values)
+
+
+def needed_with(name: str, value: str, hint: str) -> Callable[[Any, Mapping[str, Any]], Problems]:
+    """A variable that is optional unless the earlier `name` is `value`."""
+
+    def problems(own: Any, values: Mapping[str, Any]) -> Problems:
+        if own is None and values[name] == value:
+            yield f"is missing ({name}={value} needs it)", hint
+
+    return problems
+
+
+def media_root_problems(root: str | None, values: Mapping[str, Any]) -> Problems:
+    """MEDIA_ROOT, when media are files: an existing directory the service user may
+    write, judged by writing a file there now."""
+    if values["MEDIA_STORAGE"] != "filesystem":
+        return
+    if root is None:
+        yield "is missing (MEDIA_STORAGE=filesystem needs it)", MEDIA_ROOT_HINT
+        return
+    if not root.startswith("/"):
+        yield f"must be an absolute path, not {one_line(root)!r}", MEDIA_ROOT_HINT
+        return
+    if not os.path.isdir(root):
+        yield f"names {one_line(root, 400)}, which is no directory", MEDIA_ROOT_HINT
+        return
+    try:
+        with tempfile.TemporaryFile(dir=root):
+            pass
+    except OSError as error:
+        yield (
+            f"names {one_line(root, 400)}, which cannot be written ({error.strerror})",
+            MEDIA_ROOT_HINT,
+        )
+
+
+def media_url_problems(url: str, _: Mapping[str, Any]) -> Problems:
+    if not url.endswith("/") or any(c.isspace() for c in url):
+        yield (
+            f"must be a URL path or URL ending with /, not {one_line(url)!r}",
+            "e.g. MEDIA_URL=/media/ or MEDIA_URL=https://media.example.com/",
+        )
+
+
+REGION = re.compile(r"[a-z]{2}(?:-[a-z0-9]+)+|[a-z0-9-]{1,40}")
+
+
+def region_problems(region: str | None, _: Mapping[str, Any]) -> Problems:
+    if region is not None and not REGION.fullmatch(region):
+        yield f"is not a region name: {one_line(region)!r}", "e.g. MEDIA_S3_REGION=eu-west-1"
+
+
+def environment_problems(name: str, _: Mapping[str, Any]) -> Problems:
+    """Sentry's rules for an environment's name."""
+    if len(name) > 64 or "/" in name or any(c.isspace() for c in name) or name == "None":
+        yield (
+            f"must be up to 64 characters without spaces or /, not {one_line(name)!r}",
+            "e.g. SENTRY_ENVIRONMENT=staging",
+        )
+
+
+def endpoint_problems(url: str | None, _: Mapping[str, Any]) -> Problems:
+    if url is not None and origin_problem(url.rstrip("/")):
+        yield (
+            f"must be an http(s) origin, not {one_line(url)!r}",
+            "e.g. MEDIA_S3_ENDPOINT_URL=https://minio.internal:9000 (no path)",
+        )
+
+
+def s3_keys_problems(secret: str | None, values: Mapping[str, Any]) -> Problems:
+    """Both keys or neither: one without the other is a half-configured secret."""
+    if (secret is None) != (values["MEDIA_S3_ACCESS_KEY_ID"] is None):
+        yield "and MEDIA_S3_ACCESS_KEY_ID must be set together", S3_KEYS_HINT
+
+
+def custom_domain_problems(domain: str | None, _: Mapping[str, Any]) -> Problems:
+    if domain is not None and ("://" in domain or not domain.strip("/") or " " in domain):
+        yield (
+            f"must be a host name without scheme, not {one_line(domain)!r}",
+            "e.g. MEDIA_S3_CUSTOM_DOMAIN=media.example.com",
+        )
+
+
 # ---------------------------------------------------------------- the contract
 CONTRACT: tuple[Variable, ...] = (
     # ------------------------------------------------------------ boot
@@ -516,6 +779,22 @@ CONTRACT: tuple[Variable, ...] = (
         "SECURE_HSTS_INCLUDE_SUBDOMAINS", Bool(), DJANGO, "HSTS includeSubDomains", default=True
     ),
     Variable("SECURE_HSTS_PRELOAD", Bool(), DJANGO, "HSTS preload", default=True),
+    Variable(
+        "CONTENT_SECURITY_POLICY_EXTRA",
+        PolicySources(),
+        DJANGO,
+        "sources added to the strict default Content-Security-Policy of HTML responses, `DIRECTIVE SOURCE...; ...` (e.g. `img-src https://cdn.example.com`)",
+        hint="e.g. CONTENT_SECURITY_POLICY_EXTRA='img-src https://cdn.example.com; script-src https://js.example.com'",
+        example="img-src https://cdn.example.com",
+    ),
+    Variable(
+        "ADMIN_URL",
+        UrlPath(),
+        DJANGO,
+        "path of Django's admin, relative, ending with `/`",
+        "admin/",
+        hint=ADMIN_URL_HINT,
+    ),
     Variable(
         "STATIC_ROOT",
         Text(),
@@ -805,6 +1084,151 @@ CONTRACT: tuple[Variable, ...] = (
         "soft limit: seconds before `SoftTimeLimitExceeded` is raised in the task; below the hard limit",
         240,
         check=soft_limit_problems,
+    ),
+    # ------------------------------------------------------------ mail
+    Variable(
+        "EMAIL_URL",
+        SecretEmailUrl(),
+        MAIL,
+        "the SMTP server: `smtp://USER:PASSWORD@HOST:PORT` (STARTTLS, port 587 by default) or `smtps://` (TLS from the start, 465); unset: mail is off, each message is dropped with one WARNING line. Printed with its password masked",
+        hint=EMAIL_URL_HINT,
+        example="smtp://mailer:change-me@smtp.example.com:587",
+    ),
+    Variable(
+        "DEFAULT_FROM_EMAIL",
+        Text(),
+        MAIL,
+        "the sender of the site's mail (password resets), `addr` or `Name <addr>`; needed with `EMAIL_URL`",
+        hint=ADDRESS_HINT,
+        example="noreply@example.com",
+        check=sender_problems,
+    ),
+    Variable(
+        "SERVER_EMAIL",
+        Text(),
+        MAIL,
+        "the sender of mail to the site's admins (default: `DEFAULT_FROM_EMAIL`)",
+        hint=ADDRESS_HINT,
+        example="alerts@example.com",
+        check=address_problems,
+    ),
+    # ------------------------------------------------------------ media
+    Variable(
+        "MEDIA_STORAGE",
+        Choice(MEDIA_STORAGES),
+        MEDIA,
+        "where uploaded files go: `s3` (any S3-compatible store) or `filesystem` (`MEDIA_ROOT`); unset: no media storage, saving a file raises an error naming this variable",
+        example="s3",
+    ),
+    Variable(
+        "MEDIA_URL",
+        Text(),
+        MEDIA,
+        "URL prefix of media files with `filesystem` (served by whatever reads the volume), ending with `/`; `s3` makes its own URLs",
+        "/media/",
+        check=media_url_problems,
+    ),
+    Variable(
+        "MEDIA_ROOT",
+        Text(),
+        MEDIA,
+        "absolute path of the media directory with `filesystem`: must exist and be writable by the service user (uid 10001 in the image), else exit 78",
+        hint=MEDIA_ROOT_HINT,
+        example="/app/media",
+        check=media_root_problems,
+    ),
+    Variable(
+        "MEDIA_S3_BUCKET",
+        Text(),
+        MEDIA,
+        "the bucket; needed with `s3`",
+        hint="the bucket's name, e.g. MEDIA_S3_BUCKET=shop-media",
+        example="shop-media",
+        check=needed_with(
+            "MEDIA_STORAGE", "s3", "the bucket's name, e.g. MEDIA_S3_BUCKET=shop-media"
+        ),
+    ),
+    Variable(
+        "MEDIA_S3_REGION",
+        Text(),
+        MEDIA,
+        "the bucket's region (unset: the platform's, else `us-east-1`)",
+        example="eu-west-1",
+        check=region_problems,
+    ),
+    Variable(
+        "MEDIA_S3_ENDPOINT_URL",
+        Text(),
+        MEDIA,
+        "the S3 API's origin for other stores (MinIO, Cloudflare R2, Ceph): `https://host:port`; unset: AWS",
+        example="https://minio.internal:9000",
+        check=endpoint_problems,
+    ),
+    Variable(
+        "MEDIA_S3_ADDRESSING_STYLE",
+        Choice(S3_ADDRESSING_STYLES),
+        MEDIA,
+        "`virtual` (`bucket.host`), `path` (`host/bucket`, most self-hosted stores) or `auto`",
+        "auto",
+    ),
+    Variable(
+        "MEDIA_S3_CUSTOM_DOMAIN",
+        Text(),
+        MEDIA,
+        "host name that serves the bucket's files publicly (a CDN): URLs name it, unsigned; unset: signed URLs of the endpoint, valid one hour",
+        example="media.example.com",
+        check=custom_domain_problems,
+    ),
+    Variable(
+        "MEDIA_S3_ACCESS_KEY_ID",
+        Secret(),
+        MEDIA,
+        "access key; with its secret, or neither: the platform's credential chain (instance role, Kubernetes service account)",
+        hint=S3_KEYS_HINT,
+        example="change-me",
+    ),
+    Variable(
+        "MEDIA_S3_SECRET_ACCESS_KEY",
+        Secret(),
+        MEDIA,
+        "the access key's secret",
+        hint=S3_KEYS_HINT,
+        example="change-me",
+        check=s3_keys_problems,
+    ),
+    # ------------------------------------------------------------ cache
+    Variable(
+        "CACHE_URL",
+        SecretCacheUrl(),
+        CACHE,
+        "Django's cache on Redis: `redis://`, `rediss://` or `unix:///path?db=N`; unset: a memory cache per process (each worker its own). Not part of `/ready/`. Printed with its password masked",
+        hint=CACHE_URL_HINT,
+        example="redis://:change-me@redis:6379/2",
+    ),
+    # ------------------------------------------------------------ error reporting
+    Variable(
+        "SENTRY_DSN",
+        SecretDsn(),
+        ERROR_REPORTING,
+        "where errors are reported (Sentry or a compatible collector); unset: none. Printed with its key masked",
+        hint=SENTRY_DSN_HINT,
+        example="https://change-me@o1.ingest.sentry.io/42",
+    ),
+    Variable(
+        "SENTRY_ENVIRONMENT",
+        Text(),
+        ERROR_REPORTING,
+        "the environment events are filed under (up to 64 characters, no spaces or `/`)",
+        "production",
+        check=environment_problems,
+    ),
+    Variable(
+        "SENTRY_TRACES_SAMPLE_RATE",
+        Fraction(),
+        ERROR_REPORTING,
+        "share of requests and tasks traced for performance, 0-1 (`0`: none)",
+        0.0,
+        example="0.1",
     ),
 )
 

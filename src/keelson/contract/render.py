@@ -40,6 +40,8 @@ ENV_EXAMPLE_HEADER = """\
 #   [ ] MIGRATIONS_STRICT=1 (never leave emergency mode on)
 #   [ ] logs on stdout (DJANGO_LOG_TO_FILES=0, GUNICORN_LOG_TO_FILES=0) unless something
 #       collects LOG_DIR
+#   [ ] mail (EMAIL_URL_FILE, DEFAULT_FROM_EMAIL), media (MEDIA_STORAGE), cache
+#       (CACHE_URL_FILE), error reporting (SENTRY_DSN_FILE): set, or knowingly off
 """
 SECTION = "# ============================================================ "
 NEEDS_QUOTES = re.compile(r"[$=\"' \t\\`#]")

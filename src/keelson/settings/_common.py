@@ -10,11 +10,13 @@ from celery.schedules import crontab
 
 APPS = ["corsheaders", "keelson"]
 # Outermost, in this order: metrics time and count every request, probes included (off
-# without METRICS_BIND); then the request id; then the probes, answered before host
+# without METRICS_BIND); then the request id; then the security headers (the probes'
+# answers get them too); then the probes, answered before host
 # validation and the HTTPS redirect (kubelets call the pod IP over plain HTTP).
 OUTER_MIDDLEWARE = [
     "keelson.serve.metrics.middleware.MetricsMiddleware",
     "keelson.middleware.RequestIdMiddleware",
+    "keelson.security_headers.SecurityHeadersMiddleware",
     "keelson.middleware.ProbeMiddleware",
 ]
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
@@ -28,7 +30,7 @@ REQUEST_ID_MAX_LENGTH = 128
 
 
 def with_keelson_middleware(middleware: list[str]) -> list[str]:
-    """The project's middleware with Keelson's in place: the outer three first, WhiteNoise
+    """The project's middleware with Keelson's in place: the outer four first, WhiteNoise
     right after Django's SecurityMiddleware (first when there is none), CORS before
     CommonMiddleware (last when there is none). Applying it twice changes nothing."""
     own = [name for name in middleware if name not in KEELSON_MIDDLEWARE]
@@ -48,6 +50,8 @@ def apply_common(settings: MutableMapping[str, Any], *, service: str, version: s
     settings["LOGGING_CONFIG"] = "keelson.logging.configure"
     settings["REQUEST_ID_MAX_LENGTH"] = REQUEST_ID_MAX_LENGTH
     settings.setdefault("STATIC_URL", "/static/")
+    # Where the project's urls module mounts the admin (ADMIN_URL in production).
+    settings.setdefault("ADMIN_URL", "admin/")
     settings["STORAGES"] = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -25,6 +25,9 @@ def apply_development(settings: MutableMapping[str, Any], *, state_dir: Path) ->
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings["LOGGING"] = build_logging(json_lines=False, level="INFO", log_file=None)
+    # Mail printed where the server runs; uploads in the state directory.
+    settings["EMAIL_BACKEND"] = "django.core.mail.backends.console.EmailBackend"
+    settings["MEDIA_ROOT"] = state_dir / "media"
     # A local Redis unless CELERY_BROKER_URL says otherwise.
     workers = {var.name: read_one(var) for var in KEELSON.variables if var.layer is WORKERS}
     celery = celery_settings(workers)

@@ -10,6 +10,13 @@ from typing import Any
 from keelson.contract.core import Values, validated
 from keelson.logging import DJANGO_LOG_FILE, build_logging
 from keelson.settings.celery import celery_settings
+from keelson.settings.services import (
+    cache_settings,
+    error_reporting_settings,
+    header_settings,
+    mail_settings,
+    media_storage,
+)
 
 # Readiness probes (keelson.probes) get their own connection: bounded by a statement
 # timeout and a short connect timeout, never reused by a request.
@@ -36,7 +43,8 @@ def apply_production(settings: MutableMapping[str, Any]) -> Values:
     settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] = env["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
     settings["SECURE_HSTS_PRELOAD"] = env["SECURE_HSTS_PRELOAD"]
     settings["SECURE_CONTENT_TYPE_NOSNIFF"] = True
-    settings["SECURE_REFERRER_POLICY"] = "same-origin"
+    # Content-Security-Policy, Permissions-Policy, Referrer-Policy and the admin's path.
+    settings.update(header_settings(env))
     settings["X_FRAME_OPTIONS"] = "DENY"
     settings["SESSION_COOKIE_SECURE"] = True
     settings["SESSION_COOKIE_HTTPONLY"] = True
@@ -96,6 +104,15 @@ def apply_production(settings: MutableMapping[str, Any]) -> Values:
 
     # ------------------------------------------------------------ static files
     settings["STATIC_ROOT"] = env["STATIC_ROOT"]
+
+    # ------------------------------------------------------------ services
+    settings.update(mail_settings(env))
+    settings["STORAGES"] = {**settings["STORAGES"], "default": media_storage(env)}
+    settings["MEDIA_URL"] = env["MEDIA_URL"]
+    if env["MEDIA_ROOT"]:
+        settings["MEDIA_ROOT"] = env["MEDIA_ROOT"]
+    settings.update(cache_settings(env, key_prefix=settings["SERVICE_NAME"]))
+    settings.update(error_reporting_settings(env, release=settings["VERSION"]))
 
     # ------------------------------------------------------------ logging
     settings["LOG_DIR"] = env["LOG_DIR"]

@@ -20,6 +20,7 @@ def apply_testing(settings: MutableMapping[str, Any]) -> None:
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     settings["LOGGING"] = build_logging(json_lines=True, level="WARNING", log_file=None)
     # In-process tests never reach a broker: tasks run where they are called.
     settings["CELERY_BROKER_URL"] = "memory://"

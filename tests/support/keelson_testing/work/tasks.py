@@ -47,3 +47,8 @@ def beat_tick(self) -> None:
 @shared_task(name="keelson_testing.work.tasks.noop", ignore_result=True)
 def noop() -> None:
     """Nothing: the benchmark's unit of work."""
+
+
+@shared_task(bind=True, name="keelson_testing.work.tasks.fail")
+def fail(self) -> None:
+    raise RuntimeError("deliberate task failure for the tests")
