@@ -55,6 +55,11 @@ UPPER_NAME = re.compile(r"^\$?\{?([A-Z*][A-Z0-9]*_[A-Z0-9_*]*[A-Z0-9*])\}?(?:=.*
 # A variable a page declares in its own example contract: Variable("PAYMENTS_API_KEY", ...).
 DECLARED_IN_EXAMPLE = re.compile(r"""Variable\(\s*["']([A-Z][A-Z0-9_]*)["']""")
 SCHEMES = ("http://", "https://", "mailto:")
+# A path of the repository named in prose: it starts at one of the tracked top-level folders.
+REPO_PATH_STARTS = ("src/", "backend/", "nix/", "tests/", "scripts/", "docs/", "templates/", ".ci/")
+# What a repository path may be followed by in prose, and what makes it a pattern.
+PATH_SEPARATORS = re.compile(r"[\s,;:()`]+")
+PATTERN_CHARS = set("*{<$[")
 DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
 BENCH_DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:s|min|minutes|seconds)\b")
 
@@ -95,6 +100,27 @@ def test_every_relative_link_and_anchor_resolves(page: Page) -> None:
         elif anchor and linked.suffix == ".md" and anchor not in Page(linked).anchors:
             broken.append(f"{page_id(page)}:{number}: {target} (no such heading)")
     assert not broken, "broken links:\n" + "\n".join(broken)
+
+
+def never_committed() -> set[str]:
+    """The paths docs/ROOT_FILES_MAP.md's "Never in the repository" names: prose may name
+    them though no checkout has them."""
+    text = Page(REPO / "docs" / "ROOT_FILES_MAP.md").text
+    return set(re.findall(r"`([^`]+)`", text[text.index("## Never in the repository") :]))
+
+
+@pytest.mark.parametrize("page", DOCS, ids=page_id)
+def test_every_repository_path_named_in_prose_exists(page: Page) -> None:
+    ignored = never_committed()
+    missing = []
+    for number, span in page.code_spans:
+        for word in PATH_SEPARATORS.split(span):
+            if not word.startswith(REPO_PATH_STARTS) or PATTERN_CHARS & set(word):
+                continue
+            path = word.partition("#")[0].rstrip(".")
+            if not (REPO / path).exists() and path not in ignored:
+                missing.append(f"line {number}: {path}")
+    assert not missing, f"{page_id(page)} names paths that do not exist: {missing}"
 
 
 @pytest.mark.parametrize("page", DOCS, ids=page_id)
