@@ -1,8 +1,9 @@
-"""The README and docs/ agree with the code and with each other: every relative link and
-#anchor resolves as GitHub renders it, no page repeats a heading, every variable named
-in prose is one the contract declares, the prose lists of layers and secrets are the
-contract's, and a figure shown in two places is the same in both (docs/PERFORMANCE.md is
-the one source of the benchmark's figures)."""
+"""The README and docs/ agree with the code and with each other: the README stays a short
+product page, every relative link and #anchor resolves as GitHub renders it, every
+repository path named exists, no page repeats a heading, every variable named in prose
+is one the contract declares, the prose lists of layers and secrets are the contract's,
+and a figure shown in two places is the same in both (docs/PERFORMANCE.md is the one
+source of the benchmark's figures)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ REPO_PATH_STARTS = ("src/", "backend/", "nix/", "tests/", "scripts/", "docs/", "
 PATH_SEPARATORS = re.compile(r"[\s,;:()`]+")
 PATTERN_CHARS = set("*{<$[")
 DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
+README_MAX_LINES = 150
+README_MAX_WORDS = 1500
 BENCH_DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:s|min|minutes|seconds)\b")
 
 
@@ -196,6 +199,18 @@ def test_the_readmes_figures_are_the_performance_pages() -> None:
                 f"README.md's {row[0]!r}, column {column!r}: {cell!r}, "
                 f"docs/PERFORMANCE.md says {by_figure[row[0]].get(column)!r}"
             )
+
+
+def test_the_readme_is_a_one_minute_read_that_starts_with_both_commands() -> None:
+    lines = README.text.splitlines()
+    assert len(lines) <= README_MAX_LINES, f"README.md has {len(lines)} lines"
+    words = len(README.text.split())
+    assert words <= README_MAX_WORDS, f"README.md has {words} words"
+    first_screen = [line for number, line in enumerate(lines, start=1) if number <= 40]
+    assert any(line.startswith("nix ") for line in first_screen), "no Nix command in 40 lines"
+    assert any(line.startswith("scripts/") for line in first_screen), "no no-Nix command"
+    assert "Apache License 2.0" in README.text
+    assert "(LICENSE)" in README.text
 
 
 def test_the_readme_holds_no_dated_run() -> None:
