@@ -8,6 +8,7 @@ source of the benchmark's figures)."""
 from __future__ import annotations
 
 import re
+import tomllib
 from urllib.parse import unquote
 
 import django.conf.global_settings
@@ -211,6 +212,13 @@ def test_the_readme_is_a_one_minute_read_that_starts_with_both_commands() -> Non
     assert any(line.startswith("scripts/") for line in first_screen), "no no-Nix command"
     assert "Apache License 2.0" in README.text
     assert "(LICENSE)" in README.text
+
+
+def test_the_readmes_status_is_pyprojects() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert f"version {project['version']}" in README.text
+    lowest, below = re.fullmatch(r">=3\.(\d+),<3\.(\d+)", project["requires-python"]).groups()
+    assert f"Python 3.{lowest} to 3.{int(below) - 1}" in README.text
 
 
 def test_the_readme_holds_no_dated_run() -> None:
