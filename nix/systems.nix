@@ -1,4 +1,4 @@
-# The systems the flake builds for; the README's table says which outputs each one has.
+# The systems the flake builds for; docs/NIX_LIBRARY.md's table says which outputs each one has.
 [
   "x86_64-linux"
   "aarch64-linux"

@@ -12,8 +12,6 @@ from httpclient import wait_for_status
 from ports import free_port
 from postgres import connect_as_backend
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.mark.parametrize(
     ("name", "value"),

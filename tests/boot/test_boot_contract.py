@@ -11,8 +11,6 @@ import pytest
 from boot_support import run_boot, wait_for_exit
 from postgres import connect_as_backend
 
-pytestmark = pytest.mark.slow
-
 # One bad value per layer of the contract (keelson.contract.core.LAYERS), and what its line
 # starts with.
 BAD_VALUES = [

@@ -16,8 +16,6 @@ from typing import Any
 import pytest
 from processes import BACKEND, BIN, SUPPORT, base_env
 
-pytestmark = pytest.mark.slow
-
 PROJECT = SUPPORT / "extended_project"
 SETTINGS = "extended.settings"
 MASK = "********"

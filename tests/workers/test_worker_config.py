@@ -13,8 +13,6 @@ from processes import BACKEND, base_env
 from redis_server import RedisServer
 from worker_support import message_has, run_role, wait_for_line
 
-pytestmark = pytest.mark.slow
-
 # Nothing listens here: a role that got past the configuration would wait for it.
 UNREACHABLE = {"POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": "9"}
 

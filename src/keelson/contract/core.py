@@ -66,7 +66,7 @@ class Layer:
 
 
 BOOT = Layer("Boot", "`python -m keelson`, run by `nix/boot.sh`")
-DJANGO = Layer("Django", "`backend/config/settings/production.py`")
+DJANGO = Layer("Django", "`keelson.settings.production`, which production settings call")
 DATABASE = Layer("Database", "the settings' `DATABASES` and the boot's wait")
 GUNICORN = Layer("gunicorn", "`src/keelson/serve/gunicorn_settings.py`")
 LOGS = Layer("Logs", "the settings' `LOGGING` and gunicorn's log configuration")
