@@ -21,12 +21,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from keelson import __version__
 from keelson.logging import request_id_var
 
 __all__ = ["MASK", "REQUEST_ID_TAG", "scrub", "secret_values", "start"]
 
 MASK = "********"
 REQUEST_ID_TAG = "request_id"
+# The tag naming the Keelson release the service runs on (the event's release is the
+# service's own version, what /health/ reports).
+KEELSON_TAG = "keelson"
 # Shorter values are no secret worth a search through every string of an event.
 MIN_SECRET_LENGTH = 4
 
@@ -75,9 +79,11 @@ def start(config: Mapping[str, Any]) -> None:
     secrets = list(config["scrub"])
 
     def before_send(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
+        tags = event.setdefault("tags", {})
+        tags[KEELSON_TAG] = __version__
         request_id = request_id_var.get()
         if request_id is not None:
-            event.setdefault("tags", {})[REQUEST_ID_TAG] = request_id
+            tags[REQUEST_ID_TAG] = request_id
         return scrub(event, secrets)
 
     sentry_sdk.init(

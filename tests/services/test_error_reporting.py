@@ -19,6 +19,8 @@ from httpclient import request, wait_for_status
 from redis_server import MISSING, RedisServer, have_redis_server
 from service_servers import EventCollector
 
+import keelson
+
 pytestmark = pytest.mark.slow
 
 # Not a secret: the DSN's key authenticates events to the collector, so the SDK sends it
@@ -108,6 +110,7 @@ def test_a_view_and_a_task_each_report_one_event_without_secrets(
     assert b"deliberate failure" not in failed.body
     (view_event,) = about(collector, "deliberate failure for the tests")
     assert view_event["tags"]["request_id"] == "req-view-1"
+    assert view_event["tags"]["keelson"] == keelson.__version__
     assert view_event["environment"] == "staging"
     assert "user" not in view_event or not view_event["user"].get("ip_address")
 
@@ -115,6 +118,7 @@ def test_a_view_and_a_task_each_report_one_event_without_secrets(
     assert queued.status == 202
     (task_event,) = about(collector, "deliberate task failure for the tests")
     assert task_event["tags"]["request_id"] == "req-task-1"
+    assert task_event["tags"]["keelson"] == keelson.__version__
 
     sent = b"".join(collector.bodies()).decode("utf-8", "replace")
     secrets = [
