@@ -138,77 +138,68 @@ class Secret(Kind):
         return None if value is None else MASK
 
 
-class SecretRedisUrl(Secret):
-    """A redis:// or rediss:// URL that may carry a password: read as a secret, judged
-    without repeating it, shown with its password masked."""
+class _JudgedSecret(Secret):
+    """A secret whose value has a shape: read as a secret, judged by `problem` without
+    repeating it (one line naming the variable), shown through `mask`."""
+
+    @staticmethod
+    def problem(value: str) -> str | None:
+        raise NotImplementedError
+
+    @staticmethod
+    def mask(value: str) -> str:
+        raise NotImplementedError
 
     def read(self, env: Env, var: Variable) -> Any:
-        url = super().read(env, var)
-        if url is None:
+        value = super().read(env, var)
+        if value is None:
             return None
-        url = url.strip()
-        if trouble := url_problem(url):
+        value = value.strip()
+        if trouble := self.problem(value):
             env.problem(var.name, trouble, var.hint)
             return None
-        return url
+        return value
 
     def shown(self, value: Any) -> str | None:
-        return None if value is None else mask_url(value)
+        return None if value is None else self.mask(value)
 
 
-class SecretEmailUrl(Secret):
-    """An smtp:// or smtps:// URL (keelson.contract.email_url): read as a secret, judged
-    without repeating it, shown with its password masked."""
-
-    def read(self, env: Env, var: Variable) -> Any:
-        url = super().read(env, var)
-        if url is None:
-            return None
-        url = url.strip()
-        try:
-            parse_email_url(url)
-        except EmailUrlError as error:
-            env.problem(var.name, str(error), var.hint)
-            return None
-        return url
-
-    def shown(self, value: Any) -> str | None:
-        return None if value is None else mask_email_url(value)
+def _email_url_problem(url: str) -> str | None:
+    try:
+        parse_email_url(url)
+    except EmailUrlError as error:
+        return str(error)
+    return None
 
 
-class SecretCacheUrl(Secret):
+class SecretRedisUrl(_JudgedSecret):
+    """A redis:// or rediss:// URL that may carry a password, shown with it masked."""
+
+    problem = staticmethod(url_problem)
+    mask = staticmethod(mask_url)
+
+
+class SecretEmailUrl(_JudgedSecret):
+    """An smtp:// or smtps:// URL (keelson.contract.email_url), shown with its password
+    masked."""
+
+    problem = staticmethod(_email_url_problem)
+    mask = staticmethod(mask_email_url)
+
+
+class SecretCacheUrl(_JudgedSecret):
     """A redis://, rediss:// or unix:// URL (keelson.contract.cache_url), shown with its
     password masked."""
 
-    def read(self, env: Env, var: Variable) -> Any:
-        url = super().read(env, var)
-        if url is None:
-            return None
-        url = url.strip()
-        if trouble := cache_url_problem(url):
-            env.problem(var.name, trouble, var.hint)
-            return None
-        return url
-
-    def shown(self, value: Any) -> str | None:
-        return None if value is None else mask_url(value)
+    problem = staticmethod(cache_url_problem)
+    mask = staticmethod(mask_url)
 
 
-class SecretDsn(Secret):
+class SecretDsn(_JudgedSecret):
     """A Sentry DSN (keelson.contract.sentry_dsn), shown with its key masked."""
 
-    def read(self, env: Env, var: Variable) -> Any:
-        dsn = super().read(env, var)
-        if dsn is None:
-            return None
-        dsn = dsn.strip()
-        if trouble := dsn_problem(dsn):
-            env.problem(var.name, trouble, var.hint)
-            return None
-        return dsn
-
-    def shown(self, value: Any) -> str | None:
-        return None if value is None else mask_dsn(value)
+    problem = staticmethod(dsn_problem)
+    mask = staticmethod(mask_dsn)
 
 
 class Fraction(Kind):
