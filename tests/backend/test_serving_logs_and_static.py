@@ -136,7 +136,7 @@ def test_security_headers_are_set(server) -> None:
     )
     assert page.header("X-Content-Type-Options") == "nosniff"
     assert page.header("X-Frame-Options") == "DENY"
-    assert page.header("Referrer-Policy") == "same-origin"
+    assert page.header("Referrer-Policy") == "strict-origin-when-cross-origin"
     cookies = page.header("Set-Cookie")
     assert "Secure" in cookies
     assert "HttpOnly" in cookies
