@@ -84,29 +84,9 @@ def installed_versions(build: Path) -> str:
 
 
 def run_tests(root: Path, work: Path, pytest_args: list[str]) -> int:
-    build = work / "build"
-    trixie_suite.link_inputs(root, work / "inputs")
-    uid, gid = trixie_suite.sandbox_user(root)
-    trixie_suite.chown_tree(build, uid, gid)
-    postgres_bin = "/" + str(sorted(root.glob("usr/lib/postgresql/*/bin"))[-1].relative_to(root))
     left_out = [f"--ignore={suite}" for suite in LEFT_OUT]
     command = f'exec {VENV}/bin/python -m pytest -p no:cacheprovider "$@"'
-    result = trixie.run_in_root(
-        root,
-        ["/bin/sh", "-c", command, "pytest", *left_out, *pytest_args],
-        binds=[(build, trixie_suite.BUILD), (work / "inputs", trixie_suite.INPUTS_BIN)],
-        cwd=trixie_suite.SOURCE,
-        env={
-            "PATH": f"{VENV}/bin:{postgres_bin}:{trixie_suite.INPUTS_BIN}",
-            **{name: trixie_suite.BUILD for name in ("TMPDIR", "TMP", "TEMP", "TEMPDIR")},
-            **trixie_suite.SANDBOX_ENV,
-        },
-        check=False,
-        network=False,
-        user=(uid, gid),
-        clear_env=True,
-    )
-    return result.returncode
+    return trixie_suite.pytest_in_sandbox(root, work, VENV, command, [*left_out, *pytest_args])
 
 
 def main(pytest_args: list[str]) -> int:

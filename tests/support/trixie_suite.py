@@ -166,26 +166,23 @@ def chown_tree(top: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(directory, name), uid, gid, follow_symlinks=False)
 
 
-def run_sandboxed(root: Path, work: Path, pytest_args: list[str]) -> int:
+def pytest_in_sandbox(root: Path, work: Path, venv: str, command: str, args: list[str]) -> int:
+    """Run `command` (a shell line ending in pytest "$@", with `args`) in work/build's
+    source as checks.pytest runs: loopback only, env -i, the root's unprivileged user,
+    `venv`'s bin, PostgreSQL's and the inputs' on PATH. Returns its exit code."""
     build = work / "build"
-    copy_tracked_files(build / "source")
     link_inputs(root, work / "inputs")
     uid, gid = sandbox_user(root)
     chown_tree(build, uid, gid)
     postgres_bin = "/" + str(sorted(root.glob("usr/lib/postgresql/*/bin"))[-1].relative_to(root))
     trixie.log(f"pytest in {SOURCE}: loopback only, env -i, user {trixie.SANDBOX_USER}, no .git")
-    # checks.pytest's checkPhase: the backend's bytecode compiled first, as the image has it.
-    command = (
-        f"{VENV}/bin/python -m compileall -q backend && "
-        f'exec {VENV}/bin/python -m pytest -p no:cacheprovider "$@"'
-    )
     result = trixie.run_in_root(
         root,
-        ["/bin/sh", "-c", command, "pytest", *pytest_args],
+        ["/bin/sh", "-c", command, "pytest", *args],
         binds=[(build, BUILD), (work / "inputs", INPUTS_BIN)],
         cwd=SOURCE,
         env={
-            "PATH": f"{VENV}/bin:{postgres_bin}:{INPUTS_BIN}",
+            "PATH": f"{venv}/bin:{postgres_bin}:{INPUTS_BIN}",
             **{name: BUILD for name in ("TMPDIR", "TMP", "TEMP", "TEMPDIR")},
             **SANDBOX_ENV,
         },
@@ -195,6 +192,16 @@ def run_sandboxed(root: Path, work: Path, pytest_args: list[str]) -> int:
         clear_env=True,
     )
     return result.returncode
+
+
+def run_sandboxed(root: Path, work: Path, pytest_args: list[str]) -> int:
+    copy_tracked_files(work / "build" / "source")
+    # checks.pytest's checkPhase: the backend's bytecode compiled first, as the image has it.
+    command = (
+        f"{VENV}/bin/python -m compileall -q backend && "
+        f'exec {VENV}/bin/python -m pytest -p no:cacheprovider "$@"'
+    )
+    return pytest_in_sandbox(root, work, VENV, command, pytest_args)
 
 
 def main(pytest_args: list[str]) -> int:
