@@ -22,11 +22,11 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from keelson import __version__
+from keelson.contract.secret_url import MASK
 from keelson.logging import request_id_var
 
 __all__ = ["MASK", "REQUEST_ID_TAG", "scrub", "secret_values", "start"]
 
-MASK = "********"
 REQUEST_ID_TAG = "request_id"
 # The tag naming the Keelson release the service runs on (the event's release is the
 # service's own version, what /health/ reports).

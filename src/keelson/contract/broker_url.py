@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+from keelson.contract.secret_url import MASK, UrlShapeError, masked_scheme, split_url
+
 SCHEMES = ("redis", "rediss")
-MASK = "********"
 
 
 def mask_url(url: str) -> str:
@@ -17,7 +18,7 @@ def mask_url(url: str) -> str:
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
-        return f"{url.split(':', 1)[0]}://{MASK}"
+        return masked_scheme(url)
     if ":" in host:
         host = f"[{host}]"
     user = ""
@@ -30,15 +31,10 @@ def mask_url(url: str) -> str:
 
 def url_problem(url: str) -> str | None:
     """What is wrong with a Redis URL, in words that never repeat the URL itself."""
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme not in SCHEMES:
-        shown = f"{scheme}://" if scheme else "no scheme"
-        return f"must be a redis:// or rediss:// URL, not {shown}"
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        return "is not a valid URL (check the port)"
+        parts = split_url(url, SCHEMES, "a redis:// or rediss:// URL")
+    except UrlShapeError as problem:
+        return str(problem)
     if not parts.hostname and not parts.path:
         return "names no host"
     database = parts.path.lstrip("/")

@@ -10,10 +10,11 @@ masks the password and drops the query string, where a unix URL carries it.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from keelson.contract.broker_url import SCHEMES as REDIS_SCHEMES
 from keelson.contract.broker_url import mask_url, url_problem
+from keelson.contract.secret_url import UrlShapeError, split_url
 
 UNIX = "unix"
 SCHEMES = (*REDIS_SCHEMES, UNIX)
@@ -23,14 +24,12 @@ __all__ = ["SCHEMES", "cache_url_problem", "mask_url"]
 
 def cache_url_problem(url: str) -> str | None:
     """What is wrong with a cache URL, in words that never repeat the URL itself."""
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme != UNIX:
-        trouble = url_problem(url)
-        if trouble and scheme not in REDIS_SCHEMES:
-            shown = f"{scheme}://" if scheme else "no scheme"
-            return f"must be a redis://, rediss:// or unix:// URL, not {shown}"
-        return trouble
-    parts = urlsplit(url)
+    try:
+        parts = split_url(url, SCHEMES, "a redis://, rediss:// or unix:// URL")
+    except UrlShapeError as problem:
+        return str(problem)
+    if parts.scheme.lower() != UNIX:
+        return url_problem(url)
     if not parts.path.startswith("/") or parts.path == "/":
         return "names no socket path (unix:///path/to/redis.sock)"
     database = parse_qs(parts.query).get("db", ["0"])[0]

@@ -38,6 +38,7 @@ from keelson.contract.env import (
     one_line,
     origin_problem,
 )
+from keelson.contract.secret_url import MASK
 from keelson.contract.sentry_dsn import dsn_problem, mask_dsn
 from keelson.logging import (
     DJANGO_LOG_FILE,
@@ -46,7 +47,6 @@ from keelson.logging import (
     writable_log_file,
 )
 
-MASK = "********"
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 KNOWN_SETTINGS = "config.settings.production (the image) or config.settings.local (development)"

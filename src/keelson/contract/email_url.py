@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-MASK = "********"
+from keelson.contract.secret_url import MASK, UrlShapeError, masked_scheme, split_url
+
 # The scheme's TLS mode and default port.
 SCHEMES = {"smtp": ("starttls", 587), "smtps": ("implicit", 465)}
 
@@ -42,23 +43,18 @@ class EmailUrl:
 
 def parse_email_url(text: str) -> EmailUrl:
     """`text` as an EmailUrl, or EmailUrlError saying what is wrong (never the password)."""
-    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
-    if scheme not in SCHEMES:
-        shown = f"{scheme}://" if scheme else "no scheme"
-        raise EmailUrlError(f"must be an smtp:// or smtps:// URL, not {shown}")
-    tls, default_port = SCHEMES[scheme]
     try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        raise EmailUrlError("is not a valid URL (check the port)") from None
+        parts = split_url(text, SCHEMES, "an smtp:// or smtps:// URL")
+    except UrlShapeError as problem:
+        raise EmailUrlError(str(problem)) from None
+    tls, default_port = SCHEMES[parts.scheme.lower()]
     if not parts.hostname:
         raise EmailUrlError("names no host")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise EmailUrlError("must end after HOST:PORT (no path or query)")
     return EmailUrl(
         host=parts.hostname,
-        port=port or default_port,
+        port=parts.port or default_port,
         tls=tls,
         user=unquote(parts.username or ""),
         password=unquote(parts.password or ""),
@@ -71,7 +67,7 @@ def mask_email_url(text: str) -> str:
         parts = urlsplit(text)
         host, port = parts.hostname or "", parts.port
     except ValueError:
-        return f"{text.split(':', 1)[0]}://{MASK}"
+        return masked_scheme(text)
     user = f"{parts.username}:{MASK}@" if parts.password is not None else ""
     if parts.password is None and parts.username:
         user = f"{parts.username}@"

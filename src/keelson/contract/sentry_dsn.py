@@ -6,21 +6,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-MASK = "********"
+from keelson.contract.secret_url import MASK, UrlShapeError, masked_scheme, split_url
+
 SCHEMES = ("http", "https")
 
 
 def dsn_problem(dsn: str) -> str | None:
     """What is wrong with a DSN, in words that never repeat it."""
-    scheme = dsn.split("://", 1)[0].lower() if "://" in dsn else ""
-    if scheme not in SCHEMES:
-        shown = f"{scheme}://" if scheme else "no scheme"
-        return f"must be an https:// DSN (https://KEY@HOST/PROJECT_ID), not {shown}"
     try:
-        parts = urlsplit(dsn)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        return "is not a valid URL (check the port)"
+        parts = split_url(dsn, SCHEMES, "an https:// DSN (https://KEY@HOST/PROJECT_ID)")
+    except UrlShapeError as problem:
+        return str(problem)
     if not parts.username:
         return "names no key (https://KEY@HOST/PROJECT_ID)"
     if not parts.hostname:
@@ -36,7 +32,7 @@ def mask_dsn(dsn: str) -> str:
         parts = urlsplit(dsn)
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
-        return f"{dsn.split(':', 1)[0]}://{MASK}"
+        return masked_scheme(dsn)
     return f"{parts.scheme}://{MASK}@{parts.hostname or ''}{port}{parts.path}"
 
 
