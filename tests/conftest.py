@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent / "support"))
 from dockerd import docker_engine  # noqa: F401 - one engine per session, for every suite
 from postgres import PostgresServer
 from processes import base_env, manage
+from redis_server import MISSING, RedisServer, have_redis_server
 
 
 def strong_secret_key() -> str:
@@ -24,6 +25,16 @@ def strong_secret_key() -> str:
 def postgres() -> Iterator[PostgresServer]:
     """One server for the session; tests get their own databases on it."""
     server = PostgresServer().init().start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of this test's own, with a password; skips where there is none."""
+    if not have_redis_server():
+        pytest.skip(MISSING)
+    server = RedisServer().start()
     yield server
     server.destroy()
 

@@ -10,18 +10,9 @@ import pytest
 from boot_support import bound_port
 from forms import HTTPS
 from httpclient import request, wait_for_status
-from redis_server import MISSING, RedisServer, have_redis_server
+from redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def redis_server():
-    if not have_redis_server():
-        pytest.skip(MISSING)
-    server = RedisServer().start()
-    yield server
-    server.destroy()
 
 
 def test_a_value_set_in_one_worker_is_read_in_another(

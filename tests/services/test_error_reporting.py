@@ -16,7 +16,7 @@ import pytest
 from boot_support import bound_port
 from forms import HTTPS
 from httpclient import request, wait_for_status
-from redis_server import MISSING, RedisServer, have_redis_server
+from redis_server import RedisServer
 from service_servers import EventCollector
 
 import keelson
@@ -33,15 +33,6 @@ SECRETS = {
     "MEDIA_S3_SECRET_ACCESS_KEY": "media-secret-key-5a0f",
 }
 SECRET_PARTS = ["email-password-3e8d", "media-access-key-7c1b", "media-secret-key-5a0f"]
-
-
-@pytest.fixture
-def redis_server():
-    if not have_redis_server():
-        pytest.skip(MISSING)
-    server = RedisServer().start()
-    yield server
-    server.destroy()
 
 
 @pytest.fixture

@@ -8,17 +8,8 @@ from pathlib import Path
 
 import pytest
 from processes import Process, manage
-from redis_server import MISSING, RedisServer, have_redis_server
+from redis_server import RedisServer
 from worker_support import role
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    if not have_redis_server():
-        pytest.skip(MISSING)
-    server = RedisServer().start()
-    yield server
-    server.destroy()
 
 
 @pytest.fixture
