@@ -16,11 +16,8 @@ root (debootstrap, chroot, namespaces) and the package index: exits 77 without r
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -90,25 +87,17 @@ def run_tests(root: Path, work: Path, pytest_args: list[str]) -> int:
 
 
 def main(pytest_args: list[str]) -> int:
-    if os.geteuid() != 0:
-        print(
-            "latest_suite: needs root (debootstrap, chroot, namespaces): sudo scripts/test --latest",
-            file=sys.stderr,
-        )
+    if trixie_suite.not_root("latest_suite", "scripts/test --latest"):
         return 77
     started = time.monotonic()
     root = trixie.tools_root()
-    work = Path(tempfile.mkdtemp(prefix="keelson-latest."))
-    try:
-        work.chmod(0o755)
+    with trixie_suite.work_directory("keelson-latest.") as work:
         source = work / "build" / "source"
         trixie_suite.copy_tracked_files(source)
         drop_lock_only_constraints(source / "pyproject.toml")
         resolve(root, work / "build")
         trixie.log(f"newest releases installed: {installed_versions(work / 'build')}")
         status = run_tests(root, work, pytest_args)
-    finally:
-        subprocess.run(["rm", "-rf", "--one-file-system", str(work)], check=False)
     trixie.log(
         f"pytest on the newest releases: exit {status} after {time.monotonic() - started:.0f} s"
     )

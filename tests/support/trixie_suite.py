@@ -21,6 +21,7 @@ to pytest; the exit code is pytest's.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import trixie
@@ -204,22 +206,35 @@ def run_sandboxed(root: Path, work: Path, pytest_args: list[str]) -> int:
     return pytest_in_sandbox(root, work, VENV, command, pytest_args)
 
 
+def not_root(program: str, command: str) -> bool:
+    """True, after one line naming `command` to run as root, when this is not root."""
+    if os.geteuid() == 0:
+        return False
+    print(
+        f"{program}: needs root (debootstrap, chroot, namespaces): sudo {command}", file=sys.stderr
+    )
+    return True
+
+
+@contextlib.contextmanager
+def work_directory(prefix: str) -> Iterator[Path]:
+    """A fresh directory the sandbox user can enter, removed (with all below it) after."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        work.chmod(0o755)
+        yield work
+    finally:
+        subprocess.run(["rm", "-rf", "--one-file-system", str(work)], check=False)
+
+
 def main(pytest_args: list[str]) -> int:
-    if os.geteuid() != 0:
-        print(
-            "trixie_suite: needs root (debootstrap, chroot, namespaces): sudo scripts/test-sandboxed",
-            file=sys.stderr,
-        )
+    if not_root("trixie_suite", "scripts/test-sandboxed"):
         return 77
     started = time.monotonic()
     root = trixie.tools_root()
     sync_venv(root)
-    work = Path(tempfile.mkdtemp(prefix="keelson-sandbox."))
-    try:
-        work.chmod(0o755)
+    with work_directory("keelson-sandbox.") as work:
         status = run_sandboxed(root, work, pytest_args)
-    finally:
-        subprocess.run(["rm", "-rf", "--one-file-system", str(work)], check=False)
     trixie.log(f"pytest exit {status} after {time.monotonic() - started:.0f} s")
     return status
 
