@@ -348,7 +348,7 @@ def test_the_pages_checks_pass_with_a_production_environment(
         run_shell(block, block.text, project.root, env)
     example = (project.root / ".env.example").read_text(encoding="utf-8")
     assert re.search(r"^SECRET_KEY=", example, re.MULTILINE), "Keelson's variables"
-    assert "EMAIL_HOST" in example, "the project's own variables (mysite/contract.py)"
+    assert "PAYMENTS_API_URL" in example, "the project's own variables (mysite/contract.py)"
 
 
 @pytest.mark.slow

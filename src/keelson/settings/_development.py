@@ -9,6 +9,7 @@ from typing import Any
 from keelson.contract.core import KEELSON, WORKERS, read_one
 from keelson.logging import build_logging
 from keelson.settings.celery import celery_settings
+from keelson.settings.mailers import set_default_mailer
 
 
 def apply_development(settings: MutableMapping[str, Any], *, state_dir: Path) -> None:
@@ -26,7 +27,7 @@ def apply_development(settings: MutableMapping[str, Any], *, state_dir: Path) ->
     }
     settings["LOGGING"] = build_logging(json_lines=False, level="INFO", log_file=None)
     # Mail printed where the server runs; uploads in the state directory.
-    settings["EMAIL_BACKEND"] = "django.core.mail.backends.console.EmailBackend"
+    set_default_mailer(settings, "django.core.mail.backends.console.EmailBackend")
     settings["MEDIA_ROOT"] = state_dir / "media"
     # A local Redis unless CELERY_BROKER_URL says otherwise.
     workers = {var.name: read_one(var) for var in KEELSON.variables if var.layer is WORKERS}

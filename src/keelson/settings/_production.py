@@ -10,12 +10,14 @@ from typing import Any
 from keelson.contract.core import Values, validated
 from keelson.logging import DJANGO_LOG_FILE, build_logging
 from keelson.settings.celery import celery_settings
+from keelson.settings.mailers import set_default_mailer
 from keelson.settings.services import (
     cache_settings,
+    default_mailer,
     error_reporting_settings,
     header_settings,
-    mail_settings,
     media_storage,
+    sender_settings,
 )
 
 # Readiness probes (keelson.probes) get their own connection: bounded by a statement
@@ -106,7 +108,8 @@ def apply_production(settings: MutableMapping[str, Any]) -> Values:
     settings["STATIC_ROOT"] = env["STATIC_ROOT"]
 
     # ------------------------------------------------------------ services
-    settings.update(mail_settings(env))
+    settings.update(sender_settings(env))
+    set_default_mailer(settings, *default_mailer(env))
     settings["STORAGES"] = {**settings["STORAGES"], "default": media_storage(env)}
     settings["MEDIA_URL"] = env["MEDIA_URL"]
     if env["MEDIA_ROOT"]:

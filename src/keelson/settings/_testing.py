@@ -6,6 +6,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from keelson.logging import build_logging
+from keelson.settings.mailers import set_default_mailer
 
 
 def apply_testing(settings: MutableMapping[str, Any]) -> None:
@@ -20,7 +21,7 @@ def apply_testing(settings: MutableMapping[str, Any]) -> None:
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    settings["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    set_default_mailer(settings, "django.core.mail.backends.locmem.EmailBackend")
     settings["LOGGING"] = build_logging(json_lines=True, level="WARNING", log_file=None)
     # In-process tests never reach a broker: tasks run where they are called.
     settings["CELERY_BROKER_URL"] = "memory://"

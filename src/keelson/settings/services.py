@@ -1,4 +1,4 @@
-"""The production services from the validated contract: mail (EMAIL_*), media (Django's
+"""The production services from the validated contract: mail (EMAIL_URL), media (Django's
 `default` storage), the cache, error reporting and the Content-Security-Policy that
 lets the media's origin in. Each function returns Django settings; nothing here reads
 os.environ."""
@@ -24,26 +24,26 @@ SIGNED_URL_SECONDS = 3600
 MAIL_OFF_BACKEND = "keelson.mail.MailOffBackend"
 
 
-def mail_settings(env: Mapping[str, Any]) -> dict[str, Any]:
+def sender_settings(env: Mapping[str, Any]) -> dict[str, Any]:
+    """DEFAULT_FROM_EMAIL and SERVER_EMAIL (the address of the mail to the admins)."""
     sender = env["DEFAULT_FROM_EMAIL"] or "webmaster@localhost"
-    settings: dict[str, Any] = {
-        "DEFAULT_FROM_EMAIL": sender,
-        "SERVER_EMAIL": env["SERVER_EMAIL"] or sender,
-        "EMAIL_BACKEND": MAIL_OFF_BACKEND,
-    }
+    return {"DEFAULT_FROM_EMAIL": sender, "SERVER_EMAIL": env["SERVER_EMAIL"] or sender}
+
+
+def default_mailer(env: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The default mailer's backend and options for EMAIL_URL (keelson.settings.mailers
+    writes them as the installed Django reads them)."""
     if env["EMAIL_URL"] is None:
-        return settings
+        return MAIL_OFF_BACKEND, {}
     server = parse_email_url(env["EMAIL_URL"])
-    return {
-        **settings,
-        "EMAIL_BACKEND": "keelson.mail.SmtpEmailBackend",
-        "EMAIL_HOST": server.host,
-        "EMAIL_PORT": server.port,
-        "EMAIL_HOST_USER": server.user,
-        "EMAIL_HOST_PASSWORD": server.password,
-        "EMAIL_USE_TLS": not server.implicit_tls,
-        "EMAIL_USE_SSL": server.implicit_tls,
-        "EMAIL_TIMEOUT": EMAIL_TIMEOUT,
+    return "keelson.mail.SmtpEmailBackend", {
+        "host": server.host,
+        "port": server.port,
+        "username": server.user,
+        "password": server.password,
+        "use_tls": not server.implicit_tls,
+        "use_ssl": server.implicit_tls,
+        "timeout": EMAIL_TIMEOUT,
     }
 
 
