@@ -98,7 +98,15 @@ def test_a_broker_restart_under_load_loses_no_task(
 
         # Tasks cut by the lost connection come back once their visibility timeout
         # (2 x 3 s + 30 s) has passed and Redis's periodic restore has run: minutes at most.
-        poll(lambda: set(notes) <= notes_done(env), 240, "every task done after the restart")
+        try:
+            poll(lambda: set(notes) <= notes_done(env), 240, "every task done after the restart")
+        except AssertionError:
+            missing = sorted(set(notes) - notes_done(env))
+            raise AssertionError(
+                f"{len(missing)} of {len(notes)} tasks not done 240 s after the restart: "
+                f"{missing[:10]}; the worker's last lines:\n"
+                + "\n".join(worker.output_lines()[-40:])
+            ) from None
         assert worker.running()
         messages = [line["message"] for line in worker.json_lines()]
         assert any(
