@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,6 +128,18 @@ class Served:
     def workers(self) -> set[int]:
         """gunicorn's workers: its master's child processes."""
         return self.children(self.gunicorn_master())
+
+    def liveness_workers(self) -> dict[str, int]:
+        """What /health/ says of gunicorn's workers: {"alive": N, "running": N}."""
+        return request(self.port, "/health/").json()["workers"]
+
+
+def wait_until(condition: Callable[[], object], seconds: float, what: str) -> None:
+    """Returns once `condition()` is true; AssertionError naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
+        time.sleep(0.05)
 
 
 def secret_files_env(pg: PostgresServer, dbname: str, directory: Path) -> dict[str, str]:

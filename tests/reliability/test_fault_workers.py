@@ -12,17 +12,9 @@ import pytest
 from ports import port_is_open
 from reliability_ledger import LEDGER
 from reliability_load import Load, send
-from reliability_support import APP_HEADERS, Served, Watch
+from reliability_support import APP_HEADERS, Served, Watch, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout}s")
-        time.sleep(0.02)
 
 
 def replaced(served: Served, gone: int, count: int):

@@ -23,7 +23,15 @@ from ports import port_is_open
 from postgres import PostgresServer
 from processes import BACKEND, fronted
 from reliability_ledger import LEDGER
-from reliability_support import APP_HEADERS, Served, Watch, prepare_env, start_fronted, watching
+from reliability_support import (
+    APP_HEADERS,
+    Served,
+    Watch,
+    prepare_env,
+    start_fronted,
+    wait_until,
+    watching,
+)
 from slow_clients import SlowClients, attack, timed_get
 
 pytestmark = pytest.mark.slow
@@ -115,7 +123,12 @@ def test_liveness_body_reports_the_master_and_its_workers(front_server: Served) 
     body = request(front_server.port, "/health/", headers={"Host": "anything.invalid"}).json()
     assert body["status"] == "healthy"
     assert body["service"] == "keelson"
-    assert body["workers"] == {"alive": 3, "running": 3}
+    # READY waits for one live worker; the other two follow within moments.
+    wait_until(
+        lambda: front_server.liveness_workers() == {"alive": 3, "running": 3},
+        30,
+        "/health/ counting the three workers",
+    )
 
 
 def test_the_image_healthcheck_passes_while_slow_clients_hold_every_worker(

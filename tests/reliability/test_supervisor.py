@@ -6,28 +6,15 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from httpclient import request
 from ports import port_is_open
 from reliability_ledger import LEDGER
-from reliability_support import Served, Watch, start_fronted
+from reliability_support import Watch, start_fronted, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
-def liveness_workers(served: Served) -> dict[str, int]:
-    return request(served.port, "/health/").json()["workers"]
 
 
 def test_gunicorns_documented_signals_reach_it_through_the_boot(
@@ -39,14 +26,14 @@ def test_gunicorns_documented_signals_reach_it_through_the_boot(
     served.process.signal(signal.SIGTTIN)
     wait_until(lambda: len(served.workers()) == 3, 30, "SIGTTIN added no worker")
     wait_until(
-        lambda: liveness_workers(served) == {"alive": 3, "running": 3},
+        lambda: served.liveness_workers() == {"alive": 3, "running": 3},
         30,
         "liveness did not count the third worker",
     )
     served.process.signal(signal.SIGTTOU)
     wait_until(lambda: len(served.workers()) == 2, 30, "SIGTTOU removed no worker")
     wait_until(
-        lambda: liveness_workers(served) == {"alive": 2, "running": 2},
+        lambda: served.liveness_workers() == {"alive": 2, "running": 2},
         30,
         "liveness still counts the removed worker",
     )
