@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from processes import base_env, manage
 from reliability_ledger import LEDGER
@@ -39,7 +39,7 @@ PRODUCTION_VARIABLES = {
     "POSTGRES_PASSWORD": st.sampled_from(["pw", "p@ss w'rd\"$"]),
     "DEBUG": st.sampled_from(["0", "1", "true", "no"]),
     "POSTGRES_PORT": st.sampled_from(["5432", "0", "70000", "5432x"]),
-    "POSTGRES_HOST": st.just("db"),
+    "POSTGRES_HOST": st.sampled_from(["db", "/run/postgresql"]),
     "POSTGRES_SSLMODE": st.sampled_from(["require", "bogus"]),
     "CONN_MAX_AGE": st.sampled_from(["0", "-1", "60"]),
     "POSTGRES_CONNECT_TIMEOUT": st.sampled_from(["5", "0"]),
@@ -149,23 +149,31 @@ def test_production_settings_under_any_environment(
         suppress_health_check=[HealthCheck.too_slow],
     )
     @given(environments(secret_files))
+    # Peer authentication over a socket: valid without a password, and no password
+    # problem beside the others.
+    @example({"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "app.example.com", "POSTGRES_HOST": "/"})
+    @example({"POSTGRES_HOST": "/"})
     def check(environ: dict[str, str]) -> None:
         LEDGER.bad_input("production environment (hypothesis)")
         result = load_production({**environ, "LOG_DIR": log_dir})
         if isinstance(result, ConfigError):
             assert_one_line_each_naming(result.lines, names)
+        # A host that is a unix socket's directory (a leading /) may mean peer
+        # authentication: no password is then a valid choice.
+        peer = environ.get("POSTGRES_HOST", "").startswith("/")
         for name in ("SECRET_KEY", "POSTGRES_PASSWORD"):
             meant = given_secret(environ, name)
+            optional = name == "POSTGRES_PASSWORD" and peer
             if isinstance(result, ModuleType):
                 # Valid: the secret is exactly what was given, never a default.
-                assert meant is not None
+                assert meant is not None or optional
                 actual = (
                     result.SECRET_KEY
                     if name == "SECRET_KEY"
                     else result.DATABASES["default"]["PASSWORD"]
                 )
-                assert actual == meant
-            elif meant is None:
+                assert actual == (meant or "")
+            elif meant is None and not optional:
                 assert any(line.startswith(name) for line in result.lines), result.lines
         if isinstance(result, ModuleType):
             assert result.ALLOWED_HOSTS
